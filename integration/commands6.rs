@@ -1,0 +1,439 @@
+//! Issue #6 commands against a real engine: `images`, `top`, `events`, `cp`, `attach`,
+//! `completion`, running as a docker CLI plugin, and `ps --format TEMPLATE`. Engine state is
+//! judged through the docker CLI; output through what scripts read.
+
+use std::process::Command;
+
+use crate::harness::{BUSYBOX, TestProject, docker};
+
+const APP: &str = "
+    services:
+      web:
+        image: rcompose-test/busybox:latest
+        command: [sh, -c, 'echo ready; exec sleep 3600']
+        init: true
+      db:
+        image: rcompose-test/busybox:latest
+        command: [sleep, '3600']
+        init: true
+";
+
+fn image_id() -> String {
+    docker(&["image", "inspect", "-f", "{{.Id}}", BUSYBOX])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn images_lists_each_container_image_as_table_json_and_ids() {
+    let p = TestProject::new("images").compose(APP);
+    p.run(&["up", "-d"]).success();
+    let id = image_id();
+    let bare = id.trim_start_matches("sha256:");
+    let size: i64 = docker(&["image", "inspect", "-f", "{{.Size}}", BUSYBOX])
+        .trim()
+        .parse()
+        .unwrap();
+    let platform = docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{.Os}}/{{.Architecture}}",
+        BUSYBOX,
+    ])
+    .trim()
+    .to_string();
+
+    let q = p.run(&["images", "-q"]);
+    q.success();
+    assert_eq!(q.stdout, format!("{bare}\n"), "one unique id");
+
+    let t = p.run(&["images", "web"]);
+    t.success();
+    let lines: Vec<&str> = t.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", t.stdout);
+    let header: Vec<&str> = lines[0]
+        .split("   ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "CONTAINER",
+            "REPOSITORY",
+            "TAG",
+            "PLATFORM",
+            "IMAGE ID",
+            "SIZE",
+            "CREATED"
+        ]
+    );
+    let cells: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        &cells[..6],
+        [
+            format!("{}-web-1", p.name).as_str(),
+            "rcompose-test/busybox",
+            "latest",
+            platform.as_str(),
+            &bare[..12],
+            rcompose::output::images::human_size(size).as_str(),
+        ]
+    );
+    assert_eq!(cells.last(), Some(&"ago"), "{}", t.stdout);
+
+    let j = p.run(&["images", "--format", "json"]);
+    j.success();
+    let v: serde_json::Value = serde_json::from_str(j.stdout.trim()).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 2);
+    assert_eq!(arr[0]["ContainerName"], format!("{}-db-1", p.name));
+    assert_eq!(arr[1]["ContainerName"], format!("{}-web-1", p.name));
+    for o in arr {
+        assert_eq!(o["ID"], id.as_str());
+        assert_eq!(o["Repository"], "rcompose-test/busybox");
+        assert_eq!(o["Tag"], "latest");
+        assert_eq!(o["Platform"], platform.as_str());
+        assert_eq!(o["Size"], size);
+        let keys: Vec<&String> = o.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "ID",
+                "ContainerName",
+                "Repository",
+                "Tag",
+                "Platform",
+                "Size",
+                "Created",
+                "LastTagTime"
+            ]
+        );
+    }
+
+    p.run_raw(&[
+        "-f".into(),
+        "compose.yaml".into(),
+        "-p".into(),
+        p.name.clone(),
+        "images".into(),
+        "nope".into(),
+    ])
+    .failure()
+    .stderr_contains("no such service: nope");
+    p.run(&["images", "--format", "yaml"]).failure();
+}
+
+#[test]
+fn top_prints_each_running_container_and_its_processes() {
+    let p = TestProject::new("top").compose(APP);
+    p.run(&["up", "-d"]).success();
+    let r = p.run(&["top"]);
+    r.success();
+    let blocks: Vec<&str> = r.stdout.split("\n\n").filter(|b| !b.is_empty()).collect();
+    assert_eq!(blocks.len(), 2, "{}", r.stdout);
+    for (block, svc, cmd) in [
+        (blocks[0], "db", "sleep 3600"),
+        (blocks[1], "web", "sleep 3600"),
+    ] {
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines[0], format!("{}-{svc}-1", p.name));
+        assert!(lines[1].starts_with("UID"), "{block}");
+        assert!(
+            lines[1].contains("PID") && lines[1].ends_with("CMD"),
+            "{block}"
+        );
+        // init + the command
+        assert_eq!(lines.len(), 4, "{block}");
+        assert!(lines[3].ends_with(cmd), "{block}");
+    }
+    let one = p.run(&["top", "web"]);
+    one.success();
+    assert!(one.stdout.starts_with(&format!("{}-web-1\nUID", p.name)));
+    assert_eq!(one.stdout.matches("\n\n").count(), 1, "{}", one.stdout);
+
+    p.run(&["stop", "-t", "0", "db"]).success();
+    let r = p.run(&["top", "db"]);
+    r.success();
+    assert_eq!(r.stdout, "", "stopped containers have no processes to show");
+}
+
+#[test]
+fn plugin_metadata_and_compose_argument_when_installed_as_docker_compose() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("docker-compose");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rcompose"), &plugin).unwrap();
+    let out = Command::new(&plugin)
+        .arg("docker-cli-plugin-metadata")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["SchemaVersion"], "0.1.0");
+    assert_eq!(v["Vendor"], "rcompose");
+    assert_eq!(
+        v["Version"],
+        format!("v{}", rcompose::plan::spec::VERSION).as_str()
+    );
+
+    let out = Command::new(&plugin)
+        .args(["compose", "version", "--short"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\n", rcompose::plan::spec::VERSION)
+    );
+}
+
+#[test]
+fn completion_scripts_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_rcompose()"),
+        ("zsh", "#compdef rcompose"),
+        ("fish", "complete -c rcompose"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+            .args(["completion", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell}: {text}");
+        assert!(text.contains("images"), "{shell} completes sub-commands");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["completion", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn ps_go_templates_and_ps_format_from_the_docker_config() {
+    let p = TestProject::new("pstpl").compose(APP);
+    p.run(&["up", "-d"]).success();
+    let n = &p.name;
+
+    let r = p.run(&[
+        "ps",
+        "--format",
+        "{{.Name}} {{.Service}} {{.State}} {{.Project}} {{.ExitCode}} {{.Image}} {{.Health}}|",
+    ]);
+    r.success();
+    assert_eq!(
+        r.stdout,
+        format!("{n}-db-1 db running {n} 0 {BUSYBOX} |\n{n}-web-1 web running {n} 0 {BUSYBOX} |\n")
+    );
+
+    let r = p.run(&["ps", "--format", "table {{.Service}}\\t{{.State}}"]);
+    r.success();
+    assert_eq!(
+        r.stdout,
+        "SERVICE   STATE\ndb        running\nweb       running\n"
+    );
+
+    let id = p.container("web").id;
+    let r = p.run(&["ps", "--format", "{{.ID}}", "web"]);
+    r.success();
+    assert_eq!(r.stdout, format!("{}\n", &id[..12]));
+
+    let r = p.run(&["ps", "--format", "{{json .}}", "web"]);
+    r.success();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["Name"], format!("{n}-web-1").as_str());
+    assert_eq!(v["Service"], "web");
+
+    p.run(&["ps", "--format", "{{.Nope}}"])
+        .failure()
+        .stderr_contains("can't evaluate field Nope");
+
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cfg.path().join("config.json"),
+        r#"{"psFormat": "{{.Service}}={{.Status}}"}"#,
+    )
+    .unwrap();
+    let p = p.env("DOCKER_CONFIG", cfg.path().to_str().unwrap());
+    let r = p.run(&["ps", "db"]);
+    r.success();
+    assert!(r.stdout.starts_with("db=Up "), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().count(), 1);
+    // --format wins over psFormat
+    let r = p.run(&["ps", "--format", "{{.Service}}", "db"]);
+    r.success();
+    assert_eq!(r.stdout, "db\n");
+}
+
+fn exec_out(container: &str, sh: &str) -> String {
+    docker(&["exec", container, "sh", "-c", sh])
+}
+
+#[test]
+fn cp_files_and_directories_both_ways_to_every_replica() {
+    let p = TestProject::new("cp").compose(APP);
+    p.run(&["up", "-d", "--scale", "web=2"]).success();
+    let (w1, w2) = (format!("{}-web-1", p.name), format!("{}-web-2", p.name));
+    for c in [&w1, &w2] {
+        exec_out(c, "mkdir -p /tmp");
+    }
+    p.write("local/one.txt", "one\n");
+    p.write("local/sub/two.txt", "two\n");
+
+    // A file into a new path: every replica gets it under the new name.
+    p.run(&["cp", "local/one.txt", "web:/tmp/renamed.txt"])
+        .success();
+    for c in [&w1, &w2] {
+        assert_eq!(exec_out(c, "cat /tmp/renamed.txt"), "one\n");
+    }
+    // A directory into an existing directory lands inside it; --index picks one replica.
+    p.run(&["cp", "--index", "2", "local", "web:/tmp"])
+        .success();
+    assert_eq!(exec_out(&w2, "cat /tmp/local/sub/two.txt"), "two\n");
+    assert!(!crate::harness::docker_ok(&[
+        "exec",
+        &w1,
+        "test",
+        "-e",
+        "/tmp/local"
+    ]));
+
+    // Out of the container: a file to a new local name, a directory into a directory.
+    docker(&[
+        "exec",
+        &w1,
+        "sh",
+        "-c",
+        "mkdir -p /srv/d/e && echo deep > /srv/d/e/f",
+    ]);
+    p.run(&["cp", "web:/srv/d", "out"]).success();
+    assert_eq!(
+        std::fs::read_to_string(p.dir.path().join("out/e/f")).unwrap(),
+        "deep\n"
+    );
+    p.run(&["cp", "web:/srv/d/e/f", "out/g.txt"]).success();
+    assert_eq!(
+        std::fs::read_to_string(p.dir.path().join("out/g.txt")).unwrap(),
+        "deep\n"
+    );
+    p.run(&["cp", "web:/srv/d", "out"]).success();
+    assert!(p.dir.path().join("out/d/e/f").exists());
+
+    // `-` streams a tar on stdout.
+    let r = p.run(&["cp", "web:/srv/d/e/f", "-"]);
+    r.success();
+    let mut a = tar::Archive::new(r.stdout.as_bytes());
+    let names: Vec<String> = a
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect();
+    assert_eq!(names, ["f"]);
+
+    p.run(&["cp", "web:/nope", "x"]).failure();
+    p.run(&["cp", "nope-local", "web:/tmp"]).failure();
+    p.run(&["cp", "web:/a", "db:/b"])
+        .failure()
+        .stderr_contains("copying between services is not supported");
+    p.run(&["cp", "a", "b"])
+        .failure()
+        .stderr_contains("unknown copy direction");
+    p.run(&["cp", "a", "ghost:/b"])
+        .failure()
+        .stderr_contains("no container found for service \"ghost\"");
+}
+
+#[test]
+fn events_streams_the_project_container_events_as_json_and_text() {
+    use std::io::{BufRead, BufReader};
+    let p = TestProject::new("events").compose(APP);
+    p.run(&["up", "-d"]).success();
+    let spawn = |json: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcompose"));
+        cmd.args(["-p", &p.name, "events"]);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.arg("db")
+            .current_dir(p.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut json = spawn(true);
+    let mut text = spawn(false);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    p.run(&["pause", "web"]).success();
+    p.run(&["pause", "db"]).success();
+    let db_id = p.container("db").id;
+
+    let mut line = String::new();
+    BufReader::new(json.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["action"], "pause", "only db events: {line}");
+    assert_eq!(v["id"], db_id.as_str());
+    assert_eq!(v["service"], "db");
+    assert_eq!(v["type"], "container");
+    assert_eq!(v["attributes"]["name"], format!("{}-db-1", p.name).as_str());
+    assert!(v["attributes"].get("com.docker.compose.project").is_none());
+    assert!(v["time"].as_str().unwrap().ends_with('Z'));
+
+    let mut line = String::new();
+    BufReader::new(text.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let re = regex::Regex::new(&format!(
+        r"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{6}} container pause {db_id} \(.*name={}-db-1.*\)\n$",
+        p.name
+    ))
+    .unwrap();
+    assert!(re.is_match(&line), "{line:?}");
+    for mut c in [json, text] {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+}
+
+#[test]
+fn attach_forwards_stdin_and_streams_output_until_the_container_exits() {
+    use std::io::Write;
+    let p = TestProject::new("attach").compose(
+        "
+        services:
+          echo:
+            image: rcompose-test/busybox:latest
+            stdin_open: true
+            command: [sh, -c, 'while read l; do echo got $$l; [ \"$$l\" = bye ] && exit 3; done']
+        ",
+    );
+    p.run(&["up", "-d"]).success();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &p.name, "attach", "echo"])
+        .current_dir(p.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"hello\nbye\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "got hello\ngot bye\n");
+    let c = p.container("echo");
+    assert_eq!(c.state, "exited");
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.State.ExitCode}}", &c.id]).trim(),
+        "3"
+    );
+    p.run(&["attach", "echo"])
+        .failure()
+        .stderr_contains("service \"echo\" is not running");
+}

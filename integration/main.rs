@@ -1,0 +1,22 @@
+//! Integration tests against a real Docker Engine (started by `integration/engine.sh`).
+//! They judge engine state through the docker CLI, by label, not rcompose's output.
+
+mod build;
+mod build_secrets;
+mod commands;
+mod commands6;
+mod commands_more;
+mod e2e;
+mod everyday;
+mod faults;
+mod foreground;
+mod harness;
+mod host;
+mod interop;
+mod lifecycle;
+mod plan;
+mod registry;
+mod remote;
+mod safety;
+mod seed;
+mod snapshot;

@@ -1,0 +1,60 @@
+//! `volumes [SERVICE...]`: the project's volumes on the engine (those the named services
+//! mount, when services are named) as `docker volume ls` shows them: table, JSON lines or names.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use super::{Context, ExitCode, ProjectOrName};
+use crate::cli::VolumesArgs;
+use crate::engine::volumes::project_volumes;
+use crate::model::short_syntax::MountKind;
+use crate::output::resources::{volume_json, volumes_table};
+
+pub async fn run(ctx: &Context, args: VolumesArgs) -> Result<ExitCode> {
+    if !args.quiet && !matches!(args.format.as_str(), "table" | "json") {
+        bail!(
+            "unsupported --format {:?}: rcompose supports table and json",
+            args.format
+        );
+    }
+    let target = ctx.project_or_name(&[])?;
+    target.check_services(&args.services)?;
+    let engine = ctx.engine().await?;
+    let mut volumes = project_volumes(&engine, target.name()).await?;
+    if !args.services.is_empty() {
+        // Engine names of the named volumes the selected services mount.
+        let wanted: Vec<String> = match &target {
+            ProjectOrName::Project(p) => p
+                .services
+                .values()
+                .chain(p.disabled_services.values())
+                .filter(|s| args.services.contains(&s.name))
+                .flat_map(|s| s.volumes.iter())
+                .filter(|m| m.kind == MountKind::Volume)
+                .filter_map(|m| m.source.as_ref())
+                .map(|k| {
+                    p.volumes
+                        .get(k)
+                        .map_or_else(|| k.clone(), |v| v.name.clone())
+                })
+                .collect(),
+            ProjectOrName::Name(_) => Vec::new(),
+        };
+        volumes.retain(|v| wanted.contains(&v.name));
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.quiet {
+        for v in &volumes {
+            writeln!(out, "{}", v.name)?;
+        }
+    } else if args.format == "json" {
+        for v in &volumes {
+            writeln!(out, "{}", volume_json(v))?;
+        }
+    } else {
+        write!(out, "{}", volumes_table(&volumes))?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,32 @@
+//! Everything rcompose shows: progress of engine operations ([`progress`]), warnings and error
+//! diagnostics ([`diagnostic`]) on stderr, and data tables ([`table`]) on stdout.
+
+pub mod diagnostic;
+pub mod graph;
+pub mod images;
+pub mod logs;
+pub mod progress;
+pub mod resources;
+pub mod table;
+pub mod template;
+pub mod terminal;
+pub mod time;
+
+use std::io::{IsTerminal, Write};
+
+/// Prints a warning on stderr the way compose's logger does: `WARN[0000] msg` on a terminal,
+/// `time="..." level=warning msg="..."` otherwise.
+pub fn warn(message: &str) {
+    let stderr = std::io::stderr();
+    let mut w = stderr.lock();
+    if stderr.is_terminal() {
+        let _ = writeln!(w, "\x1b[33mWARN\x1b[0m[0000] {message}");
+    } else {
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+        let escaped = message
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        let _ = writeln!(w, "time=\"{now}\" level=warning msg=\"{escaped}\"");
+    }
+}

@@ -1,0 +1,227 @@
+//! Progress of engine operations, on stderr: one event per resource state change, rendered as
+//! docker compose renders them: `plain` lines (` Container p-web-1 Started `), a live `tty`
+//! view, `json` objects, or nothing (`quiet`).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    Tty,
+    Plain,
+    Json,
+    Quiet,
+}
+
+impl ProgressMode {
+    /// Resolves `--progress` / COMPOSE_PROGRESS with `--ansi` and whether stderr is a terminal.
+    pub fn resolve(
+        flag: Option<&str>,
+        ansi: Option<&str>,
+        stderr_tty: bool,
+    ) -> Result<Self, String> {
+        let ansi = ansi.unwrap_or("auto");
+        if !matches!(ansi, "auto" | "never" | "always") {
+            return Err(format!("unsupported --ansi value {ansi:?}"));
+        }
+        match flag.unwrap_or("auto") {
+            "auto" => Ok(if ansi == "never" || !stderr_tty {
+                ProgressMode::Plain
+            } else {
+                ProgressMode::Tty
+            }),
+            "tty" if ansi == "never" => {
+                Err("can't use --progress tty while ANSI support is disabled".into())
+            }
+            "tty" => Ok(ProgressMode::Tty),
+            "plain" if ansi == "always" => {
+                Err("can't use --progress plain while ANSI support is forced".into())
+            }
+            "plain" => Ok(ProgressMode::Plain),
+            "json" => Ok(ProgressMode::Json),
+            "quiet" | "none" => Ok(ProgressMode::Quiet),
+            other => Err(format!("unsupported --progress value {other:?}")),
+        }
+    }
+}
+
+/// Whether an event means work is under way, finished, or went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Working,
+    Done,
+    Warning,
+    Error,
+}
+
+/// One state change of one resource.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// `Container`, `Network`, `Volume`, `Image`.
+    pub kind: &'static str,
+    pub name: String,
+    pub status: Status,
+    /// `Creating`, `Created`, `Started`, ...
+    pub text: String,
+    pub details: String,
+}
+
+impl Event {
+    pub fn new(kind: &'static str, name: &str, status: Status, text: &str) -> Event {
+        Event {
+            kind,
+            name: name.to_string(),
+            status,
+            text: text.to_string(),
+            details: String::new(),
+        }
+    }
+
+    pub fn with_details(mut self, details: impl Into<String>) -> Event {
+        self.details = details.into();
+        self
+    }
+
+    fn id(&self) -> String {
+        format!("{} {}", self.kind, self.name)
+    }
+}
+
+/// Where events go. Shared by all concurrent steps.
+pub struct Progress {
+    mode: ProgressMode,
+    tty: Mutex<TtyState>,
+}
+
+#[derive(Default)]
+struct TtyState {
+    multi: Option<MultiProgress>,
+    bars: HashMap<String, ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(mode: ProgressMode) -> Progress {
+        Progress {
+            mode,
+            tty: Mutex::new(TtyState::default()),
+        }
+    }
+
+    pub fn mode(&self) -> ProgressMode {
+        self.mode
+    }
+
+    /// Reports one event.
+    pub fn event(&self, e: Event) {
+        match self.mode {
+            ProgressMode::Quiet => {}
+            ProgressMode::Plain => {
+                // compose prints `prefix ID Text Details` space-joined with an empty prefix.
+                let line = format!(" {} {} {}", e.id(), e.text, e.details);
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
+            ProgressMode::Json => {
+                let status = match e.status {
+                    Status::Working => "Working",
+                    Status::Done => "Done",
+                    Status::Warning => "Warning",
+                    Status::Error => "Error",
+                };
+                let mut obj = serde_json::json!({
+                    "id": e.id(),
+                    "status": status,
+                    "text": e.text,
+                });
+                if !e.details.is_empty() {
+                    obj["details"] = e.details.clone().into();
+                }
+                let _ = writeln!(std::io::stderr(), "{obj}");
+            }
+            ProgressMode::Tty => self.tty_event(e),
+        }
+    }
+
+    fn tty_event(&self, e: Event) {
+        let mut st = self.tty.lock().unwrap_or_else(|p| p.into_inner());
+        let multi = st
+            .multi
+            .get_or_insert_with(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+            .clone();
+        let id = e.id();
+        let bar = st
+            .bars
+            .entry(id.clone())
+            .or_insert_with(|| {
+                let b = multi.add(ProgressBar::new_spinner());
+                b.set_style(
+                    ProgressStyle::with_template(" {spinner} {msg} {elapsed:.dim}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                        .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✔"),
+                );
+                b.enable_steady_tick(Duration::from_millis(100));
+                b
+            })
+            .clone();
+        let details = if e.details.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", e.details)
+        };
+        let msg = format!("{id:<32} {}{details}", e.text);
+        match e.status {
+            Status::Working => bar.set_message(msg),
+            Status::Done => {
+                bar.set_style(
+                    ProgressStyle::with_template(" \x1b[32m✔\x1b[0m {msg} {elapsed:.dim}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.finish_with_message(msg)
+            }
+            Status::Warning | Status::Error => {
+                let mark = if e.status == Status::Error {
+                    "\x1b[31m✘\x1b[0m"
+                } else {
+                    "\x1b[33m!\x1b[0m"
+                };
+                bar.set_style(
+                    ProgressStyle::with_template(&format!(" {mark} {{msg}}"))
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.finish_with_message(msg)
+            }
+        }
+    }
+
+    /// Stops the live view so later output starts on a clean line.
+    pub fn finish(&self) {
+        let mut st = self.tty.lock().unwrap_or_else(|p| p.into_inner());
+        for b in st.bars.values() {
+            if !b.is_finished() {
+                b.abandon();
+            }
+        }
+        st.bars.clear();
+        st.multi = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_modes() {
+        use ProgressMode::*;
+        assert_eq!(ProgressMode::resolve(None, None, false), Ok(Plain));
+        assert_eq!(ProgressMode::resolve(None, None, true), Ok(Tty));
+        assert_eq!(ProgressMode::resolve(None, Some("never"), true), Ok(Plain));
+        assert_eq!(ProgressMode::resolve(Some("quiet"), None, true), Ok(Quiet));
+        assert!(ProgressMode::resolve(Some("tty"), Some("never"), true).is_err());
+        assert!(ProgressMode::resolve(Some("bogus"), None, true).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+mod bad_input;
+mod cli;
+mod cli_flags;
+mod config_golden;
+mod conformance;
+mod exceptions;
+mod loader;
+mod merge;
+mod plan;
+mod regressions;
+mod validate;
