@@ -121,6 +121,6 @@ pub async fn exit_code(engine: &Engine, name: &str) -> Option<i64> {
 
 /// Whether `image` exists locally, and its creation time (unix seconds) when known.
 pub async fn local_image(engine: &Engine, image: &str) -> Option<Option<i64>> {
-    let i = engine.docker.inspect_image(image).await.ok()?;
+    let i = engine.inspect_image(image).await.ok()?;
     Some(i.created.map(|c| c.unix_timestamp()))
 }

@@ -422,7 +422,7 @@ pub(crate) async fn create_container_with(
     let mut body = container_body(spec);
     adjust(&mut body);
     if !spec.labels.contains_key(labels::IMAGE)
-        && let Ok(img) = d.inspect_image(&spec.image).await
+        && let Ok(img) = engine.inspect_image(&spec.image).await
         && let (Some(id), Some(l)) = (img.id, body.labels.as_mut())
     {
         l.insert(labels::IMAGE.into(), id);

@@ -74,7 +74,7 @@ pub async fn image_rows(
             .config
             .and_then(|c| c.image)
             .unwrap_or_default();
-        let img = match engine.docker.inspect_image(&image_id).await {
+        let img = match engine.inspect_image(&image_id).await {
             Ok(i) => i,
             Err(e) => {
                 let e = engine.error(e);

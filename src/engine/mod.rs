@@ -302,6 +302,28 @@ impl Engine {
         }
     }
 
+    /// Inspects an image. Podman answers 500 "image not known" for an image whose other tag
+    /// is being removed at that moment; such an answer is asked again (for up to five seconds)
+    /// before it counts.
+    pub(crate) async fn inspect_image(
+        &self,
+        name: &str,
+    ) -> Result<bollard::models::ImageInspect, BollardError> {
+        let mut tries = 0;
+        loop {
+            match self.docker.inspect_image(name).await {
+                Err(BollardError::DockerResponseServerError {
+                    status_code: 500,
+                    message,
+                }) if tries < 50 && message.contains("image not known") => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                r => return r,
+            }
+        }
+    }
+
     /// Lists containers. Every `label` filter must hold (Podman's API joins several with
     /// "or", so they are checked again here), and Podman's transient `stopped` state is
     /// ridden out as in [`Engine::inspect`].

@@ -95,7 +95,7 @@ pub async fn observe(
             .collect())
     };
     let images = join_all(lookups.images.iter().map(|image| async move {
-        match d.inspect_image(image).await {
+        match engine.inspect_image(image).await {
             Ok(i) => Ok(i.id.map(|id| (image.clone(), id))),
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..

@@ -70,7 +70,6 @@ pub async fn push_image(
 /// when it was built locally and never pushed or pulled; a missing image is an error.
 pub async fn repo_digests(engine: &Engine, image: &str) -> Result<Vec<String>, EngineError> {
     let inspect = engine
-        .docker
         .inspect_image(image)
         .await
         .map_err(|e| engine.error(e))?;
