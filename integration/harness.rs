@@ -294,6 +294,19 @@ impl TestProject {
 
     /// Every container labelled with the project, sorted by name.
     pub fn containers(&self) -> Vec<Container> {
+        // Podman shows a container that is on its way to `exited` as `stopped` for a moment;
+        // look again rather than judge that passing state.
+        for _ in 0..50 {
+            let found = self.containers_once();
+            if found.iter().all(|c| c.state != "stopped") {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.containers_once()
+    }
+
+    fn containers_once(&self) -> Vec<Container> {
         let ids = docker(&["ps", "-aq", "--no-trunc", "--filter", &self.label_filter()]);
         let ids: Vec<&str> = ids.split_whitespace().collect();
         if ids.is_empty() {
@@ -601,7 +614,9 @@ impl Drop for PrivateEngine {
     }
 }
 
-/// Removes, when dropped, every image labelled with project `.0` (images a test built).
+/// Removes, when dropped, every image labelled with project `.0` and every image named after
+/// it (`<project>-<service>`: an image the builder took from its cache carries the label of the
+/// project that built it first).
 pub struct ProjectImages(pub String);
 
 impl Drop for ProjectImages {
@@ -614,6 +629,16 @@ impl Drop for ProjectImages {
         ]);
         for id in ids.split_whitespace() {
             docker_ok(&["rmi", "-f", id]);
+        }
+        let names = docker(&[
+            "images",
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+            "--filter",
+            &format!("reference={}-*", self.0),
+        ]);
+        for name in names.split_whitespace() {
+            docker_ok(&["rmi", "-f", name]);
         }
     }
 }
