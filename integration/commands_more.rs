@@ -66,6 +66,24 @@ fn volumes_lists_the_project_volumes() {
         data
     );
 
+    let t = p.run(&[
+        "volumes",
+        "--format",
+        "table {{.Name}}\\t{{.Driver}}",
+        "web",
+    ]);
+    assert_eq!(
+        t.success()
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        vec![
+            vec!["VOLUME", "NAME", "DRIVER"],
+            vec![data.as_str(), "local"]
+        ]
+    );
+
     let json = p.run(&["volumes", "--format", "json"]);
     json.success();
     let first: serde_json::Value =
@@ -195,6 +213,42 @@ fn stats_no_stream_prints_one_row_per_running_container() {
     let j: serde_json::Value = serde_json::from_str(lines[0]).expect("JSON");
     assert_eq!(j["Name"], p.container("web").name);
     assert!(j["PIDs"].as_str().unwrap().parse::<u32>().unwrap() >= 1);
+
+    // Go-style templates, plain and as a table with docker stats' titles.
+    let web = p.container("web");
+    let t = p.run(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}}={{.ID}}",
+        "web",
+    ]);
+    assert_eq!(
+        t.success().stdout,
+        format!("{}={}\n", web.name, &web.id[..12])
+    );
+    let t = p.run(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "table {{.Name}}\\t{{.CPUPerc}}\\t{{.PIDs}}",
+        "web",
+    ]);
+    let out = t.success().stdout.clone();
+    let mut lines = out.lines();
+    assert_eq!(
+        lines
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["NAME", "CPU", "%", "PIDS"]),
+        "{out}"
+    );
+    let row: Vec<&str> = lines.next().expect("a row").split_whitespace().collect();
+    assert_eq!(row[0], web.name, "{out}");
+    assert!(row[1].ends_with('%'), "{out}");
+    p.run(&["stats", "--no-stream", "--format", "{{.Nope}}"])
+        .failure()
+        .stderr_contains("Nope");
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! `stats [SERVICE]`: resource usage of the project's containers with `docker stats`'
-//! columns, once (`--no-stream`) or refreshed until interrupted.
+//! columns (or JSON lines, or a Go-style template), once (`--no-stream`) or refreshed until
+//! interrupted.
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use futures::future::join_all;
 
 use super::{Context, ExitCode};
@@ -11,7 +12,8 @@ use crate::cli::StatsArgs;
 use crate::engine::Engine;
 use crate::engine::query::find_containers;
 use crate::engine::service_ops::stats_once;
-use crate::output::resources::{StatsRow, stats_json, stats_table};
+use crate::output::resources::{STATS_TITLES, StatsRow, stats_json, stats_table, stats_value};
+use crate::output::template::Template;
 
 async fn rows(engine: &Engine, project: &str, args: &StatsArgs) -> Result<Vec<StatsRow>> {
     let found = find_containers(
@@ -38,23 +40,33 @@ async fn rows(engine: &Engine, project: &str, args: &StatsArgs) -> Result<Vec<St
     Ok(out)
 }
 
-fn render(rows: &[StatsRow], json: bool, truncate: bool) -> String {
-    if json {
-        rows.iter()
+/// How `--format` asks for the rows.
+enum Format {
+    Table,
+    Json,
+    Template(Template),
+}
+
+fn render(rows: &[StatsRow], format: &Format, truncate: bool) -> Result<String> {
+    Ok(match format {
+        Format::Json => rows
+            .iter()
             .map(|r| stats_json(r, truncate) + "\n")
-            .collect()
-    } else {
-        stats_table(rows, truncate)
-    }
+            .collect(),
+        Format::Table => stats_table(rows, truncate),
+        Format::Template(t) => {
+            let values: Vec<_> = rows.iter().map(|r| stats_value(r, truncate)).collect();
+            t.render_all_with(&values, STATS_TITLES)
+                .map_err(anyhow::Error::msg)?
+        }
+    })
 }
 
 pub async fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
-    let json = match args.format.as_deref() {
-        None | Some("" | "table") => false,
-        Some("json") => true,
-        Some(other) => {
-            bail!("unsupported --format {other:?}: rcompose supports table and json")
-        }
+    let format = match args.format.as_deref() {
+        None | Some("" | "table") => Format::Table,
+        Some("json") => Format::Json,
+        Some(t) => Format::Template(Template::parse(t).map_err(anyhow::Error::msg)?),
     };
     let target = ctx.project_or_name(&[])?;
     if let Some(s) = &args.service {
@@ -64,17 +76,17 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
     let truncate = !args.no_trunc;
     if args.no_stream {
         let rows = rows(&engine, target.name(), &args).await?;
-        print!("{}", render(&rows, json, truncate));
+        print!("{}", render(&rows, &format, truncate)?);
         return Ok(0);
     }
     // Streaming: redraw the whole table at each sample (each takes about a second, the
     // engine's sampling interval), until interrupted.
     loop {
         let rows = rows(&engine, target.name(), &args).await?;
-        let text = render(&rows, json, truncate);
+        let text = render(&rows, &format, truncate)?;
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        if json {
+        if matches!(format, Format::Json) {
             write!(out, "{text}")?;
         } else {
             write!(out, "\x1b[2J\x1b[H{text}")?;

@@ -1,23 +1,23 @@
 //! `volumes [SERVICE...]`: the project's volumes on the engine (those the named services
-//! mount, when services are named) as `docker volume ls` shows them: table, JSON lines or names.
+//! mount, when services are named) as `docker volume ls` shows them: table, JSON lines, a Go-style template or names.
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{Context, ExitCode, ProjectOrName};
 use crate::cli::VolumesArgs;
 use crate::engine::volumes::project_volumes;
 use crate::model::short_syntax::MountKind;
-use crate::output::resources::{volume_json, volumes_table};
+use crate::output::resources::{VOLUME_TITLES, volume_json, volume_value, volumes_table};
+use crate::output::template::Template;
 
 pub async fn run(ctx: &Context, args: VolumesArgs) -> Result<ExitCode> {
-    if !args.quiet && !matches!(args.format.as_str(), "table" | "json") {
-        bail!(
-            "unsupported --format {:?}: rcompose supports table and json",
-            args.format
-        );
-    }
+    let template = match args.format.as_str() {
+        _ if args.quiet => None,
+        "table" | "json" => None,
+        t => Some(Template::parse(t).map_err(anyhow::Error::msg)?),
+    };
     let target = ctx.project_or_name(&[])?;
     target.check_services(&args.services)?;
     let engine = ctx.engine().await?;
@@ -49,6 +49,12 @@ pub async fn run(ctx: &Context, args: VolumesArgs) -> Result<ExitCode> {
         for v in &volumes {
             writeln!(out, "{}", v.name)?;
         }
+    } else if let Some(t) = template {
+        let values: Vec<_> = volumes.iter().map(volume_value).collect();
+        let text = t
+            .render_all_with(&values, VOLUME_TITLES)
+            .map_err(anyhow::Error::msg)?;
+        write!(out, "{text}")?;
     } else if args.format == "json" {
         for v in &volumes {
             writeln!(out, "{}", volume_json(v))?;

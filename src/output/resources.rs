@@ -111,8 +111,24 @@ pub fn stats_table(rows: &[StatsRow], truncate: bool) -> String {
     )
 }
 
+/// `docker stats`' column titles of its template fields.
+pub const STATS_TITLES: &[(&str, &str)] = &[
+    ("Container", "CONTAINER"),
+    ("CPUPerc", "CPU %"),
+    ("MemUsage", "MEM USAGE / LIMIT"),
+    ("MemPerc", "MEM %"),
+    ("NetIO", "NET I/O"),
+    ("BlockIO", "BLOCK I/O"),
+    ("PIDs", "PIDS"),
+];
+
 /// One line of `stats --format json`, with `docker stats`' keys.
 pub fn stats_json(r: &StatsRow, truncate: bool) -> String {
+    stats_value(r, truncate).to_string()
+}
+
+/// The object behind a `stats` row: what `--format json` prints and templates read.
+pub fn stats_value(r: &StatsRow, truncate: bool) -> serde_json::Value {
     let [id, name, cpu, mem, mem_perc, net, block, pids] = cells(r, truncate);
     json!({
         "BlockIO": block,
@@ -125,7 +141,6 @@ pub fn stats_json(r: &StatsRow, truncate: bool) -> String {
         "NetIO": net,
         "PIDs": pids,
     })
-    .to_string()
 }
 
 /// The `docker volume ls` table: DRIVER, VOLUME NAME.
@@ -137,8 +152,16 @@ pub fn volumes_table(volumes: &[VolumeInfo]) -> String {
     tabwrite(&["DRIVER", "VOLUME NAME"], &body)
 }
 
+/// `docker volume ls`' column titles of its template fields.
+pub const VOLUME_TITLES: &[(&str, &str)] = &[("Name", "VOLUME NAME")];
+
 /// One line of `volumes --format json`, with `docker volume ls`' keys.
 pub fn volume_json(v: &VolumeInfo) -> String {
+    volume_value(v).to_string()
+}
+
+/// The object behind a `volumes` row: what `--format json` prints and templates read.
+pub fn volume_value(v: &VolumeInfo) -> serde_json::Value {
     let labels: Vec<String> = v
         .labels
         .iter()
@@ -156,7 +179,6 @@ pub fn volume_json(v: &VolumeInfo) -> String {
         "Size": "N/A",
         "Status": "N/A",
     })
-    .to_string()
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Go-style `--format` templates for `ps` (`{{.Name}}`, `{{json .}}`, a `table` prefix with
+//! Go-style `--format` templates for `ps`, `stats` and `volumes` (`{{.Name}}`, `{{json .}}`, a `table` prefix with
 //! headers): a small subset of Go's text/template, rendered over the JSON object of a row.
 
 use serde_json::Value;
@@ -72,11 +72,22 @@ impl Template {
 
     /// The header line of a `table` template: every field replaced by its column title.
     pub fn header(&self) -> String {
+        self.header_with(&[])
+    }
+
+    /// [`Template::header`] with the listing's own titles (`(field, title)`) tried first.
+    fn header_with(&self, titles: &[(&str, &str)]) -> String {
+        let title_of = |f: &str| {
+            titles
+                .iter()
+                .find(|(k, _)| *k == f)
+                .map_or_else(|| title(f), |(_, t)| t.to_string())
+        };
         self.parts
             .iter()
             .map(|p| match p {
                 Part::Text(t) => t.clone(),
-                Part::Field(f) | Part::Json(Some(f)) => title(f),
+                Part::Field(f) | Part::Json(Some(f)) => title_of(f),
                 Part::Json(None) => String::new(),
             })
             .collect()
@@ -85,6 +96,16 @@ impl Template {
     /// Every object rendered: one line each, or for a table, tab-separated cells aligned
     /// under the header like the docker CLI's tabwriter.
     pub fn render_all(&self, values: &[Value]) -> Result<String, String> {
+        self.render_all_with(values, &[])
+    }
+
+    /// [`Template::render_all`] for a listing whose column titles (`(field, title)`) differ
+    /// from `ps`' (`stats`' `CPUPerc` is `CPU %`).
+    pub fn render_all_with(
+        &self,
+        values: &[Value],
+        titles: &[(&str, &str)],
+    ) -> Result<String, String> {
         let lines = values
             .iter()
             .map(|v| self.render(v))
@@ -92,7 +113,7 @@ impl Template {
         if !self.table {
             return Ok(lines.into_iter().map(|l| l + "\n").collect());
         }
-        let header = self.header();
+        let header = self.header_with(titles);
         let titles: Vec<&str> = header.split('\t').collect();
         let rows: Vec<Vec<String>> = lines
             .iter()
@@ -200,6 +221,16 @@ mod tests {
         assert_eq!(
             t.render_all(&[]).unwrap(),
             "NAME      CONTAINER ID   EXIT CODE\n"
+        );
+    }
+
+    #[test]
+    fn a_listing_can_bring_its_own_titles() {
+        let t = Template::parse("table {{.Name}}\\t{{.CPUPerc}}\\t{{.ID}}").unwrap();
+        let v = json!({"Name": "p-web-1", "CPUPerc": "0.01%", "ID": "abc"});
+        assert_eq!(
+            t.render_all_with(&[v], &[("CPUPerc", "CPU %")]).unwrap(),
+            "NAME      CPU %     CONTAINER ID\np-web-1   0.01%     abc\n"
         );
     }
 
