@@ -9,7 +9,7 @@ use futures::StreamExt;
 
 use super::{Context, ExitCode};
 use crate::cli::EventsArgs;
-use crate::engine::events::{ProjectEvent, project_events};
+use crate::engine::events::{ProjectEvent, default_since, project_events};
 use crate::output::images::rfc3339_nano;
 use crate::output::time::{civil_from_days, local_zone};
 
@@ -17,10 +17,14 @@ pub async fn run(ctx: &Context, args: EventsArgs) -> Result<ExitCode> {
     let target = ctx.project_or_name(&[])?;
     target.check_services(&args.services)?;
     let engine = ctx.engine().await?;
+    let since = match &args.since {
+        Some(s) => Some(s.clone()),
+        None => default_since(&engine).await,
+    };
     let mut events = Box::pin(project_events(
         &engine,
         target.name(),
-        args.since.clone(),
+        since,
         args.until.clone(),
     ));
     while let Some(e) = events.next().await {

@@ -21,6 +21,16 @@ pub struct ProjectEvent {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// The instant to ask events from when the user gave no `--since`: None (the engine's "from
+/// now on") on Docker; the engine's own clock on Podman, whose API without `since` can hand
+/// out events from before the request.
+pub async fn default_since(engine: &Engine) -> Option<String> {
+    if !engine.is_podman().await {
+        return None;
+    }
+    engine.docker.info().await.ok()?.system_time
+}
+
 /// Container events of `project` from now on (or `since`/`until`), until the stream ends.
 pub fn project_events(
     engine: &Engine,
