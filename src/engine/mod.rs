@@ -290,16 +290,11 @@ impl Engine {
         &self,
         id: &str,
     ) -> Result<bollard::models::ContainerInspectResponse, BollardError> {
-        let mut tries = 0;
-        loop {
-            match self.docker.inspect_container(id, None).await {
-                Err(e) if tries < 50 && e.to_string().contains("unknown variant `stopped`") => {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                r => return r,
-            }
-        }
+        ask_again(
+            || self.docker.inspect_container(id, None),
+            is_podman_stopped,
+        )
+        .await
     }
 
     /// Inspects an image. Podman answers 500 "image not known" for an image whose other tag
@@ -309,19 +304,14 @@ impl Engine {
         &self,
         name: &str,
     ) -> Result<bollard::models::ImageInspect, BollardError> {
-        let mut tries = 0;
-        loop {
-            match self.docker.inspect_image(name).await {
-                Err(BollardError::DockerResponseServerError {
-                    status_code: 500,
-                    message,
-                }) if tries < 50 && message.contains("image not known") => {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                r => return r,
-            }
-        }
+        ask_again(
+            || self.docker.inspect_image(name),
+            |e| {
+                matches!(e, BollardError::DockerResponseServerError { status_code: 500, message }
+                    if message.contains("image not known"))
+            },
+        )
+        .await
     }
 
     /// Lists containers. Every `label` filter must hold (Podman's API joins several with
@@ -337,16 +327,11 @@ impl Engine {
             .and_then(|f| f.get("label"))
             .cloned()
             .unwrap_or_default();
-        let mut tries = 0;
-        let list = loop {
-            match self.docker.list_containers(Some(opts.clone())).await {
-                Err(e) if tries < 50 && e.to_string().contains("unknown variant `stopped`") => {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                r => break r?,
-            }
-        };
+        let list = ask_again(
+            || self.docker.list_containers(Some(opts.clone())),
+            is_podman_stopped,
+        )
+        .await?;
         Ok(list
             .into_iter()
             .filter(|c| {
@@ -362,5 +347,31 @@ impl Engine {
     /// A client whose calls may take as long as `d` (long stops, waits).
     pub(crate) fn with_timeout(&self, d: Duration) -> Docker {
         self.docker.clone().with_timeout(d)
+    }
+}
+
+/// Podman's passing `stopped` state, which bollard's model does not know.
+fn is_podman_stopped(e: &BollardError) -> bool {
+    e.to_string().contains("unknown variant `stopped`")
+}
+
+/// Calls `call` again, every 100 ms for up to five seconds, while its error is one that
+/// `transient` says will pass.
+async fn ask_again<T, Fut>(
+    call: impl Fn() -> Fut,
+    transient: impl Fn(&BollardError) -> bool,
+) -> Result<T, BollardError>
+where
+    Fut: std::future::Future<Output = Result<T, BollardError>>,
+{
+    let mut tries = 0;
+    loop {
+        match call().await {
+            Err(e) if tries < 50 && transient(&e) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            r => return r,
+        }
     }
 }
