@@ -4,23 +4,17 @@
 
 use std::process::{Command, Stdio};
 
-use crate::harness::{BUSYBOX, Run, TestProject, docker, docker_ok};
+use crate::harness::{BUSYBOX, Run, TestProject, docker, docker_ok, past_podman_stopped};
 
 fn inspect(id: &str, format: &str) -> String {
-    let once = || {
-        docker(&["inspect", "--format", format, id])
-            .trim()
-            .to_string()
-    };
-    // Podman's passing `stopped` state (on the way to `exited`) is looked at again.
-    for _ in 0..50 {
-        let v = once();
-        if v != "stopped" {
-            return v;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    once()
+    past_podman_stopped(
+        || {
+            docker(&["inspect", "--format", format, id])
+                .trim()
+                .to_string()
+        },
+        |v| v == "stopped",
+    )
 }
 
 /// StartedAt with its fraction padded to nanoseconds, so that strings compare as times.

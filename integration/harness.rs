@@ -294,16 +294,10 @@ impl TestProject {
 
     /// Every container labelled with the project, sorted by name.
     pub fn containers(&self) -> Vec<Container> {
-        // Podman shows a container that is on its way to `exited` as `stopped` for a moment;
-        // look again rather than judge that passing state.
-        for _ in 0..50 {
-            let found = self.containers_once();
-            if found.iter().all(|c| c.state != "stopped") {
-                return found;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        self.containers_once()
+        past_podman_stopped(
+            || self.containers_once(),
+            |found| found.iter().any(|c| c.state == "stopped"),
+        )
     }
 
     fn containers_once(&self) -> Vec<Container> {
@@ -614,6 +608,20 @@ impl Drop for PrivateEngine {
     }
 }
 
+/// What `read` returns once it no longer shows Podman's `stopped` state (`passing` says
+/// whether it does): Podman shows a container on its way to `exited` that way for a moment,
+/// so it is read again (every 100 ms, for up to five seconds) rather than judged.
+pub fn past_podman_stopped<T>(read: impl Fn() -> T, passing: impl Fn(&T) -> bool) -> T {
+    for _ in 0..50 {
+        let v = read();
+        if !passing(&v) {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    read()
+}
+
 /// Removes, when dropped, every image labelled with project `.0` and every image named after
 /// it (`<project>-<service>`: an image the builder took from its cache carries the label of the
 /// project that built it first).
@@ -627,9 +635,6 @@ impl Drop for ProjectImages {
             "--filter",
             &format!("label=com.docker.compose.project={}", self.0),
         ]);
-        for id in ids.split_whitespace() {
-            docker_ok(&["rmi", "-f", id]);
-        }
         let names = docker(&[
             "images",
             "--format",
@@ -637,8 +642,8 @@ impl Drop for ProjectImages {
             "--filter",
             &format!("reference={}-*", self.0),
         ]);
-        for name in names.split_whitespace() {
-            docker_ok(&["rmi", "-f", name]);
+        for image in ids.split_whitespace().chain(names.split_whitespace()) {
+            docker_ok(&["rmi", "-f", image]);
         }
     }
 }

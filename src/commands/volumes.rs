@@ -1,5 +1,6 @@
 //! `volumes [SERVICE...]`: the project's volumes on the engine (those the named services
-//! mount, when services are named) as `docker volume ls` shows them: table, JSON lines, a Go-style template or names.
+//! mount, when services are named) as `docker volume ls` shows them: table, JSON lines, a
+//! Go-style template or names.
 
 use std::io::Write;
 
