@@ -174,7 +174,7 @@ fn plugin_metadata_and_compose_argument_when_installed_as_docker_compose() {
     assert_eq!(v["Vendor"], "rcompose");
     assert_eq!(
         v["Version"],
-        format!("v{}", rcompose::plan::spec::VERSION).as_str()
+        format!("v{}", rcompose::plan::spec::COMPOSE_VERSION).as_str()
     );
 
     let out = Command::new(&plugin)
@@ -184,7 +184,7 @@ fn plugin_metadata_and_compose_argument_when_installed_as_docker_compose() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        format!("{}\n", rcompose::plan::spec::VERSION)
+        format!("{}\n", rcompose::plan::spec::COMPOSE_VERSION)
     );
 }
 

@@ -585,13 +585,30 @@ fn project_name_precedence_flag_then_variable_then_name_key() {
 }
 
 #[test]
-fn version_short_prints_the_crate_version() {
+fn version_prints_the_compose_release_and_rcompose_after_it() {
     let (_d, dir) = tmp();
+    let compose = rcompose::plan::spec::COMPOSE_VERSION;
+    assert!(
+        compose.starts_with("2."),
+        "clients refuse anything below v2"
+    );
     let r = run(&dir, &["version", "--short"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    assert_eq!(r.stdout, format!("{}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(r.stdout, format!("{compose}\n"));
     assert_eq!(r.stderr, "");
     let r = run(&dir, &["version"]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Docker Compose version v{compose} (rcompose {})\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let r = run(&dir, &["version", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({ "version": format!("v{compose}") }));
+    // `rcompose --version` stays rcompose's own.
+    let r = run(&dir, &["--version"]);
     assert_eq!(
         r.stdout,
         format!("rcompose version v{}\n", env!("CARGO_PKG_VERSION"))

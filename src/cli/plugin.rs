@@ -9,7 +9,7 @@ pub fn metadata() -> String {
     serde_json::json!({
         "SchemaVersion": "0.1.0",
         "Vendor": "rcompose",
-        "Version": format!("v{}", crate::plan::spec::VERSION),
+        "Version": format!("v{}", crate::plan::spec::COMPOSE_VERSION),
         "ShortDescription": "Docker Compose (rcompose)",
     })
     .to_string()
@@ -20,12 +20,7 @@ pub fn metadata() -> String {
 /// The word is only dropped when our executable is named like a plugin (`docker-compose`), so
 /// a project that has a service called `compose` still works with `rcompose`.
 pub fn plugin_args(args: Vec<String>) -> Vec<String> {
-    let exe = args
-        .first()
-        .and_then(|a| std::path::Path::new(a).file_name())
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let invoked_as_plugin = exe.starts_with("docker-");
+    let invoked_as_plugin = args.first().is_some_and(|a| named_like_a_plugin(a));
     if (invoked_as_plugin || std::env::var_os("DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND").is_some())
         && args.get(1).map(String::as_str) == Some("compose")
     {
@@ -34,6 +29,22 @@ pub fn plugin_args(args: Vec<String>) -> Vec<String> {
         return rest;
     }
     args
+}
+
+/// True when the executable is named like a docker CLI plugin (`docker-compose`): then it
+/// behaves as compose does, down to `--version` printing compose's version line.
+pub fn named_like_a_plugin(exe: &str) -> bool {
+    std::path::Path::new(exe)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("docker-"))
+}
+
+/// True when this process was started under a plugin name (see [`named_like_a_plugin`]).
+pub fn running_as_plugin() -> bool {
+    std::env::args()
+        .next()
+        .is_some_and(|a| named_like_a_plugin(&a))
 }
 
 #[cfg(test)]

@@ -292,6 +292,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let Cli { global, command } = cli;
     let command = match command {
         Some(c) => c,
+        None if global.version && !crate::cli::plugin::running_as_plugin() => {
+            println!("rcompose version v{}", crate::plan::spec::RCOMPOSE_VERSION);
+            return Ok(0);
+        }
         None if global.version => Command::Version(Default::default()),
         None => {
             use clap::CommandFactory;

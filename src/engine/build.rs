@@ -257,7 +257,7 @@ async fn run_build(
     labels.insert("com.docker.compose.service".into(), req.service.clone());
     labels.insert(
         "com.docker.compose.version".into(),
-        crate::plan::spec::VERSION.into(),
+        crate::plan::spec::COMPOSE_VERSION.into(),
     );
     if builder == Builder::Classic {
         labels.insert("com.docker.compose.image.builder".into(), "classic".into());

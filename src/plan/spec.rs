@@ -11,8 +11,13 @@ use crate::model::{Network, Project, Service, Volume, hash};
 
 use super::observed::labels;
 
-/// rcompose's version, written into the `com.docker.compose.version` label.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The Docker Compose release whose behaviour rcompose implements. `version` prints it (clients
+/// such as python-on-whales and the Dev Containers CLI gate features on it) and it goes into the
+/// `com.docker.compose.version` label, as compose writes its own version there.
+pub const COMPOSE_VERSION: &str = "2.40.3";
+
+/// rcompose's own version (`rcompose --version`, and after the compose version in `version`).
+pub const RCOMPOSE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Largest service configuration stored in the `io.rcompose.config` label.
 pub const MAX_CONFIG_LABEL: usize = 32 * 1024;
@@ -141,7 +146,7 @@ pub fn project_labels(project: &Project) -> BTreeMap<String, String> {
                 .join(","),
         );
     }
-    l.insert(labels::VERSION.into(), VERSION.into());
+    l.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
     l
 }
 
@@ -462,7 +467,7 @@ pub fn network_spec(project: &str, key: &str, n: &Network) -> NetworkSpec {
     let mut l = n.labels.clone();
     l.insert(labels::PROJECT.into(), project.into());
     l.insert(labels::NETWORK.into(), key.into());
-    l.insert(labels::VERSION.into(), VERSION.into());
+    l.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
     l.insert(labels::CONFIG_HASH.into(), hash::network_hash(n));
     NetworkSpec {
         name: n.name.clone(),
@@ -490,7 +495,7 @@ pub fn volume_spec(project: &str, key: &str, v: &Volume) -> VolumeSpec {
     let mut l = v.labels.clone();
     l.insert(labels::PROJECT.into(), project.into());
     l.insert(labels::VOLUME.into(), key.into());
-    l.insert(labels::VERSION.into(), VERSION.into());
+    l.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
     l.insert(labels::CONFIG_HASH.into(), hash::volume_hash(v));
     VolumeSpec {
         name: v.name.clone(),
