@@ -4,8 +4,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use rcompose::cli::{Cli, plugin};
+use rcompose::cli::parse::{self, Refusal};
+use rcompose::cli::plugin;
 use rcompose::model::LoadError;
 use rcompose::output::diagnostic;
 
@@ -46,12 +46,17 @@ fn main() -> ExitCode {
         println!("{}", plugin::metadata());
         return ExitCode::SUCCESS;
     }
-    let cli = match Cli::try_parse_from(plugin::plugin_args(args)) {
+    let program = plugin::program_name(&args);
+    let cli = match parse::parse(&plugin::plugin_args(args), &program) {
         Ok(c) => c,
-        Err(e) => {
+        Err(Refusal::Clap(e)) => {
             let code = if e.use_stderr() { 1 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
+        }
+        Err(Refusal::Message(m)) => {
+            eprintln!("{m}");
+            return ExitCode::from(1);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

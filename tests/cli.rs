@@ -626,6 +626,33 @@ fn unknown_flags_exit_with_status_1() {
 }
 
 #[test]
+fn unknown_flags_get_compose_text_and_the_nearest_flag() {
+    let (_d, dir) = project_dir(VALID);
+    let r = run(&dir, &["up", "--detatch"]);
+    r.assert_error();
+    assert_eq!(
+        r.stderr,
+        "unknown flag: --detatch (did you mean '--detach'?)\nSee 'rcompose up --help'.\n"
+    );
+    let r = run(&dir, &["ps", "-x"]);
+    r.assert_error();
+    assert_eq!(
+        r.stderr,
+        "unknown shorthand flag: 'x' in -x\nSee 'rcompose ps --help'.\n"
+    );
+    // exec and run: a flag before SERVICE is still a flag, not the service's name.
+    let r = run(&dir, &["exec", "-x", "web", "ls"]);
+    r.assert_error();
+    assert_eq!(r.first_err_line(), "unknown shorthand flag: 'x' in -x");
+    let r = run(&dir, &["logs", "--folow"]);
+    r.assert_error();
+    assert_eq!(
+        r.first_err_line(),
+        "unknown flag: --folow (did you mean '--follow'?)"
+    );
+}
+
+#[test]
 fn project_flags_belong_before_the_sub_command() {
     let (_d, dir) = project_dir(VALID);
     let r = run(&dir, &["config", "-p", "x"]);
@@ -633,6 +660,90 @@ fn project_flags_belong_before_the_sub_command() {
     let r = run(&dir, &["up", "-f", "compose.yaml", "-d"]);
     r.assert_error();
     assert!(!r.stderr.contains("Cannot connect"), "{r:#?}");
+    // The user's own command line, rewritten with each flag where it belongs.
+    for (args, text) in [
+        (
+            &["up", "-d", "-p", "people"][..],
+            "unknown shorthand flag: 'p' in -p\nproject flags such as -p go before the sub-command: rcompose -p people up -d\nSee 'rcompose up --help'.\n",
+        ),
+        (
+            &[
+                "--ansi=never",
+                "up",
+                "-dV",
+                "-f",
+                "x.yml",
+                "--menu=false",
+                "web",
+            ][..],
+            "unknown shorthand flag: 'f' in -f\nproject flags such as -f go before the sub-command: rcompose --ansi=never -f x.yml up -d -V --menu=false web\nSee 'rcompose up --help'.\n",
+        ),
+        (
+            &["ps", "--profile", "debug", "-a"][..],
+            "unknown flag: --profile\nproject flags such as --profile go before the sub-command: rcompose --profile debug ps -a\nSee 'rcompose ps --help'.\n",
+        ),
+        (
+            &["logs", "-f", "--project-name=my app", "web"][..],
+            "unknown flag: --project-name\nproject flags such as --project-name go before the sub-command: rcompose '--project-name=my app' logs -f web\nSee 'rcompose logs --help'.\n",
+        ),
+        (
+            &["--detach", "up", "web"][..],
+            "unknown flag: --detach\nflags of 'up' such as --detach go after it: rcompose up --detach web\nSee 'rcompose --help'.\n",
+        ),
+    ] {
+        let r = run(&dir, args);
+        r.assert_error();
+        assert_eq!(r.stderr, text, "{args:?}");
+        assert!(!r.stderr.contains("'-- "), "not clap's tip: {r:#?}");
+    }
+}
+
+#[test]
+fn repeated_flags_are_accepted_the_last_value_winning() {
+    let (_d, dir) = project_dir(VALID);
+    for args in [
+        &["-p", "x", "-p", "x", "config", "--services"][..],
+        &["--ansi", "never", "--ansi", "never", "config", "--services"],
+        &[
+            "config",
+            "--format",
+            "json",
+            "--format",
+            "yaml",
+            "--services",
+        ],
+        &["config", "-q", "-q"],
+    ] {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 0, "{args:?}: {r:#?}");
+    }
+    let r = run(&dir, &["config", "--format", "yaml", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(r.stdout.starts_with('{'), "json won: {}", r.stdout);
+    for args in [
+        &["exec", "-T", "-T", "web", "true"][..],
+        &["ps", "-a", "-a"],
+        &["down", "-v", "-v"],
+        &["images", "--format", "json", "--format", "json"],
+        &["up", "--detach=true", "--wait=false", "--menu=false", "-d"],
+    ] {
+        run(&dir, args).assert_engine_unreachable();
+    }
+}
+
+#[test]
+fn boolean_flags_refuse_values_parse_bool_refuses() {
+    let (_d, dir) = project_dir(VALID);
+    let r = run(&dir, &["up", "--detach=yes"]);
+    r.assert_error();
+    assert_eq!(
+        r.stderr,
+        "invalid argument \"yes\" for \"-d, --detach\" flag: strconv.ParseBool: parsing \"yes\": invalid syntax\n"
+    );
+    // `--flag false` is two words: `false` is a service name here.
+    let r = run(&dir, &["up", "--no-start", "false"]);
+    r.assert_error();
+    assert_eq!(r.first_err_line(), "no such service: false");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The command line: every flag and sub-command, with docker compose's names, defaults and
 //! environment fallbacks. Project flags (`-f`, `-p`, `--profile`, ...) belong to the root
-//! command and must come before the sub-command, as in compose.
+//! command and must come before the sub-command, as in compose. [`parse`] turns a command line
+//! into a [`Cli`] with compose's leniencies.
 
+pub mod parse;
 pub mod plugin;
 
 use std::path::PathBuf;
@@ -10,7 +12,13 @@ use clap::{Args, Parser, Subcommand};
 
 /// Define and run multi-container applications with Docker (a docker compose drop-in).
 #[derive(Debug, Parser)]
-#[command(name = "rcompose", version, disable_version_flag = true)]
+// A flag given again overrides its earlier value, as in compose (lists still accumulate).
+#[command(
+    name = "rcompose",
+    version,
+    disable_version_flag = true,
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -315,11 +323,7 @@ pub struct ExecArgs {
     )]
     pub tty: Option<bool>,
     /// The service, then the command and its arguments (options after SERVICE belong to the command)
-    #[arg(
-        value_name = "ARGS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(value_name = "ARGS", trailing_var_arg = true)]
     pub args: Vec<String>,
 }
 
@@ -425,11 +429,7 @@ pub struct RunArgs {
     )]
     pub tty: Option<bool>,
     /// The service, then the command and its arguments (options after SERVICE belong to the command)
-    #[arg(
-        value_name = "ARGS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(value_name = "ARGS", trailing_var_arg = true)]
     pub args: Vec<String>,
 }
 
@@ -668,6 +668,7 @@ pub struct UpArgs {
         long = "menu",
         value_name = "BOOL",
         num_args = 0..=1,
+        require_equals = true,
         default_missing_value = "true",
         env = "COMPOSE_MENU"
     )]

@@ -31,6 +31,20 @@ pub fn plugin_args(args: Vec<String>) -> Vec<String> {
     args
 }
 
+/// How the user invoked us, for the command lines error messages suggest: `docker compose`
+/// when the docker CLI runs us as its plugin, else the executable's file name.
+pub fn program_name(args: &[String]) -> String {
+    let exe = args.first().map(String::as_str).unwrap_or("rcompose");
+    if plugin_args(args.to_vec()).len() < args.len() {
+        return "docker compose".into();
+    }
+    std::path::Path::new(exe)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("rcompose")
+        .to_string()
+}
+
 /// True when the executable is named like a docker CLI plugin (`docker-compose`): then it
 /// behaves as compose does, down to `--version` printing compose's version line.
 pub fn named_like_a_plugin(exe: &str) -> bool {
