@@ -243,9 +243,10 @@ fn exec_returns_the_status_pipes_stdin_and_takes_env_workdir_user() {
     marker.success();
     assert_eq!(marker.stdout, "done\n");
 
+    // An unknown service is refused as every command refuses one (issue #16).
     p.run(&["exec", "-T", "nope", "true"])
         .failure()
-        .stderr_contains("service \"nope\" is not running");
+        .stderr_contains("no such service: nope");
     p.run(&["exec", "-T", "--index", "2", "web", "true"])
         .failure()
         .stderr_contains("service \"web\" is not running container #2");

@@ -20,3 +20,4 @@ mod remote;
 mod safety;
 mod seed;
 mod snapshot;
+mod unknown_service;

@@ -390,6 +390,75 @@ fn unknown_service_argument_is_an_error() {
     assert_eq!(r.first_err_line(), "no such service: nope");
 }
 
+/// Every command that takes service names, each with one unknown name (`wbe`, a typo of `web`).
+const UNKNOWN_SERVICE: &[&[&str]] = &[
+    &["up", "wbe"],
+    &["up", "--scale", "wbe=2"],
+    &["create", "wbe"],
+    &["start", "wbe"],
+    &["stop", "wbe"],
+    &["restart", "wbe"],
+    &["kill", "wbe"],
+    &["rm", "wbe"],
+    &["pause", "wbe"],
+    &["unpause", "wbe"],
+    &["down", "wbe"],
+    &["wait", "wbe"],
+    &["logs", "wbe"],
+    &["exec", "wbe", "true"],
+    &["run", "wbe", "true"],
+    &["port", "wbe", "80"],
+    &["build", "wbe"],
+    &["pull", "wbe"],
+    &["push", "wbe"],
+    &["images", "wbe"],
+    &["top", "wbe"],
+    &["events", "wbe"],
+    &["cp", "wbe:/etc", "out"],
+    &["cp", "in", "wbe:/tmp"],
+    &["attach", "wbe"],
+    &["volumes", "wbe"],
+    &["commit", "wbe"],
+    &["export", "wbe"],
+    &["stats", "wbe"],
+    &["ps", "wbe"],
+    &["config", "wbe"],
+    &["scale", "wbe=2"],
+    &["plan", "wbe"],
+];
+
+#[test]
+fn an_unknown_service_is_reported_with_one_text_everywhere_before_the_engine() {
+    use clap::CommandFactory;
+    let (_d, dir) = project_dir(VALID);
+    for args in UNKNOWN_SERVICE {
+        let r = run(&dir, args);
+        r.assert_error();
+        assert_eq!(
+            r.stderr, "no such service: wbe (did you mean 'web'?)\n",
+            "{args:?}"
+        );
+    }
+    // A name like none of the services gets compose's text alone.
+    let r = run(&dir, &["exec", "nope", "true"]);
+    r.assert_error();
+    assert_eq!(r.stderr, "no such service: nope\n");
+    // Every command with service arguments is in the list above.
+    let names = ["services", "service", "args", "scale", "source"];
+    for cmd in rcompose::cli::Cli::command().get_subcommands() {
+        if cmd
+            .get_positionals()
+            .any(|a| names.contains(&a.get_id().as_str()))
+        {
+            assert!(
+                UNKNOWN_SERVICE.iter().any(|a| a[0] == cmd.get_name()),
+                "`{}` takes service names: add it to UNKNOWN_SERVICE",
+                cmd.get_name()
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Engine contact
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ use crate::output::terminal::{stdin_chunks, write_raw};
 
 pub async fn run(ctx: &Context, args: AttachArgs) -> Result<ExitCode> {
     let target = ctx.project_or_name(&[])?;
+    target.check_services(std::slice::from_ref(&args.service))?;
     let engine = ctx.engine().await?;
     let container = service_container(&engine, target.name(), &args.service, args.index).await?;
     let stdin = (!args.no_stdin).then(stdin_chunks);

@@ -260,11 +260,7 @@ pub async fn run(ctx: &Context, args: BuildArgs) -> Result<ExitCode> {
 
 pub async fn run_pull(ctx: &Context, args: PullArgs) -> Result<ExitCode> {
     let project = ctx.load(&args.services)?;
-    for n in &args.services {
-        if !project.services.contains_key(n) {
-            bail!("no such service: {n}");
-        }
-    }
+    project.check_services(&args.services)?;
     let always = match args.policy.as_deref() {
         None | Some("always") => true,
         Some("missing" | "if_not_present") => false,

@@ -42,6 +42,11 @@ fn base_name(path: &str) -> String {
 pub async fn run(ctx: &Context, args: CpArgs) -> Result<ExitCode> {
     let (src, dst) = (side(&args.source), side(&args.destination));
     let target = ctx.project_or_name(&[])?;
+    for s in [&src, &dst] {
+        if let Side::Service(service, _) = s {
+            target.check_services(std::slice::from_ref(service))?;
+        }
+    }
     let engine = ctx.engine().await?;
     let containers = |service: String| {
         let engine = engine.clone();

@@ -23,6 +23,7 @@ pub async fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let tty = !args.no_tty.unwrap_or(!std::io::stdout().is_terminal());
     let interactive = args.interactive.unwrap_or(true);
     let target = ctx.project_or_name(&[])?;
+    target.check_services(std::slice::from_ref(service))?;
     // A bare `-e KEY` that has no value here is left out, as compose does.
     let env = resolve_env(ctx, &args.env)
         .into_iter()

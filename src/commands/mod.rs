@@ -254,13 +254,11 @@ impl ProjectOrName {
         }
     }
 
-    /// Fails with `no such service: X` for services the model does not have.
+    /// Fails with compose's `no such service: X` (and the nearest name) for services the
+    /// model does not have; label-only mode knows no names to check.
     pub fn check_services(&self, services: &[String]) -> Result<()> {
         if let ProjectOrName::Project(p) = self {
-            let known: Vec<&str> = p.all_service_names().collect();
-            if let Some(s) = services.iter().find(|s| !known.contains(&s.as_str())) {
-                anyhow::bail!("no such service: {s}");
-            }
+            p.check_services(services)?;
         }
         Ok(())
     }

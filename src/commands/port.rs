@@ -21,6 +21,7 @@ pub async fn run(ctx: &Context, args: PortArgs) -> Result<ExitCode> {
     };
     let protocol = args.protocol.to_ascii_lowercase();
     let target = ctx.project_or_name(&[])?;
+    target.check_services(std::slice::from_ref(&args.service))?;
     let engine = ctx.engine().await?;
     let c = service_container(&engine, target.name(), &args.service, args.index).await?;
     let found = c

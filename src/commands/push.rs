@@ -1,20 +1,14 @@
 //! `push [SERVICE...]`: push the images of the services that build one and name it
 //! (`image:` plus `build.tags`), with the registry credentials of the docker config.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{Context, ExitCode};
 use crate::cli::PushArgs;
 
 pub async fn run(ctx: &Context, args: PushArgs) -> Result<ExitCode> {
     let project = ctx.load(&args.services)?;
-    if let Some(n) = args
-        .services
-        .iter()
-        .find(|n| !project.services.contains_key(*n))
-    {
-        bail!("no such service: {n}");
-    }
+    project.check_services(&args.services)?;
     let services: Vec<String> = if args.services.is_empty() {
         project.services.keys().cloned().collect()
     } else if args.include_deps {

@@ -17,7 +17,7 @@ use crate::engine::observe::{Lookups, observe};
 use crate::engine::run::{create_oneoff, remove, resize, run_attached, signal, start};
 use crate::model::service::Condition;
 use crate::model::short_syntax::{MountKind, parse_port, parse_volume};
-use crate::model::{DependencyGraph, Project};
+use crate::model::{DependencyGraph, LoadError, Project};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::terminal::{RawMode, stdin_chunks, write_raw};
 use crate::plan::run::{OneoffOptions, oneoff_spec};
@@ -66,7 +66,11 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
 
     let mut project = ctx.load_to_create(std::slice::from_ref(service))?;
     let Some(target) = project.services.get(service).cloned() else {
-        bail!("no such service: {service}");
+        return Err(LoadError::no_such_service(
+            service,
+            project.services.keys().map(String::as_str),
+        )
+        .into());
     };
     let publish = args
         .publish

@@ -14,6 +14,7 @@ use crate::engine::executor::execute;
 use crate::engine::logs::{RunEvent, follow_runs, kill};
 use crate::engine::observe::{Lookups, observe};
 use crate::engine::wait::wait_running_or_healthy;
+use crate::model::LoadError;
 use crate::model::Project;
 use crate::output::logs::LogPrinter;
 use crate::output::progress::Progress;
@@ -31,7 +32,13 @@ pub async fn run(ctx: &Context, args: UpArgs) -> Result<ExitCode> {
             })?;
         match project.services.get_mut(svc) {
             Some(service) => service.scale = Some(n),
-            None => bail!("no such service: {svc}"),
+            None => {
+                return Err(LoadError::no_such_service(
+                    svc,
+                    project.services.keys().map(String::as_str),
+                )
+                .into());
+            }
         }
     }
     if args.no_deps && !args.services.is_empty() {

@@ -37,6 +37,16 @@ impl LoadError {
         }
     }
 
+    /// compose's `no such service: NAME` for a service name given on the command line, with
+    /// the nearest of the `known` names when it looks like a typo of one. Every command that
+    /// takes service names reports an unknown one with this.
+    pub fn no_such_service<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Self {
+        let hint = super::service::nearest(name, known)
+            .map(|n| format!(" (did you mean '{n}'?)"))
+            .unwrap_or_default();
+        LoadError::new(format!("no such service: {name}{hint}"))
+    }
+
     /// An error at a key path of `file`, its line and column to be filled in by
     /// [`LoadError::locate_in`] (code that sees values but not positions raises these).
     pub fn at_path(message: impl Into<String>, file: &Path, path: &str) -> Self {

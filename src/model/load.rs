@@ -695,7 +695,10 @@ pub fn load_canonical(
     }
     for s in &opts.services {
         if !all.contains_key(s) {
-            return Err(LoadError::new(format!("no such service: {s}")));
+            return Err(LoadError::no_such_service(
+                s,
+                all.keys().map(String::as_str),
+            ));
         }
     }
     let active = |s: &super::Service| {

@@ -84,6 +84,18 @@ impl Project {
             .chain(self.disabled_services.keys())
             .map(String::as_str)
     }
+
+    /// Fails with [`LoadError::no_such_service`] for the first of `names` the project does not
+    /// define (enabled or not).
+    pub fn check_services(&self, names: &[String]) -> Result<(), LoadError> {
+        match names
+            .iter()
+            .find(|n| !self.all_service_names().any(|k| k == n.as_str()))
+        {
+            Some(n) => Err(LoadError::no_such_service(n, self.all_service_names())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Lowercases and strips a name down to compose's project-name alphabet.

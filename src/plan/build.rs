@@ -138,11 +138,7 @@ pub fn services_to_build(
     named: &[String],
     with_dependencies: bool,
 ) -> Result<Vec<String>, String> {
-    for n in named {
-        if !project.services.contains_key(n) {
-            return Err(format!("no such service: {n}"));
-        }
-    }
+    project.check_services(named).map_err(|e| e.message)?;
     let mut wanted: Vec<String> = named.to_vec();
     if with_dependencies {
         let mut i = 0;
