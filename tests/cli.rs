@@ -171,10 +171,25 @@ fn no_compose_file_is_an_error_with_compose_text() {
     }
     let r = run(&dir, &["config"]);
     r.assert_error();
-    assert_eq!(
-        r.first_err_line(),
-        "no configuration file provided: not found"
-    );
+    // compose's line as compose prints it, then where rcompose looked and for what.
+    let looked = |d: &Path| {
+        format!(
+            "no configuration file provided: not found\n\
+             looked in {} and its parents for compose.yaml, compose.yml, docker-compose.yml, \
+             docker-compose.yaml; name a file with -f\n",
+            d.display()
+        )
+    };
+    assert_eq!(r.stderr, looked(&dir));
+    assert_eq!(r.stdout, "");
+    // The search starts at --project-directory, as given relative to the working directory.
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let r = run(&dir, &["--project-directory", "sub", "up", "-d"]);
+    r.assert_error();
+    assert_eq!(r.stderr, looked(&dir.join("sub")));
+    let r = run(&dir.join("sub"), &["ps"]);
+    r.assert_error();
+    assert_eq!(r.stderr, looked(&dir.join("sub")));
 }
 
 #[test]

@@ -47,6 +47,20 @@ impl LoadError {
         LoadError::new(format!("no such service: {name}{hint}"))
     }
 
+    /// compose's `no configuration file provided: not found`, then a line saying where the
+    /// search went: `dir` (where it started) and its parents, for each of `names`.
+    pub fn no_configuration_file(dir: &Path, names: &[&str]) -> Self {
+        let parents = match dir.parent() {
+            Some(_) => " and its parents",
+            None => "",
+        };
+        LoadError::new(format!(
+            "no configuration file provided: not found\nlooked in {}{parents} for {}; name a file with -f",
+            dir.display(),
+            names.join(", ")
+        ))
+    }
+
     /// An error at a key path of `file`, its line and column to be filled in by
     /// [`LoadError::locate_in`] (code that sees values but not positions raises these).
     pub fn at_path(message: impl Into<String>, file: &Path, path: &str) -> Self {

@@ -254,7 +254,10 @@ pub fn discover(opts: &LoadOptions) -> Result<Discovered, LoadError> {
             dir = d.parent();
         }
         if files.is_empty() {
-            return Err(LoadError::new("no configuration file provided: not found"));
+            return Err(LoadError::no_configuration_file(
+                &initial_dir,
+                DEFAULT_FILES,
+            ));
         }
     }
     let _ = named;
