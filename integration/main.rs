@@ -20,4 +20,5 @@ mod remote;
 mod safety;
 mod seed;
 mod snapshot;
+mod tty_progress;
 mod unknown_service;

@@ -285,6 +285,17 @@ pub fn load_error(e: LoadError) -> anyhow::Error {
     anyhow::Error::new(e)
 }
 
+/// The sub-command's name as the live progress header shows it (`[+] up 2/3`): the variant
+/// name, which is the sub-command's name for each of them.
+fn operation(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
 /// Runs the parsed command line; returns the exit status.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let Cli { global, command } = cli;
@@ -305,6 +316,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         return completion::run(a);
     }
     let ctx = Context::new(global)?;
+    ctx.progress.set_title(&operation(&command));
     match command {
         Command::Up(a) => up::run(&ctx, a).await,
         Command::Down(a) => down::run(&ctx, a).await,

@@ -4,6 +4,7 @@
 pub mod diagnostic;
 pub mod graph;
 pub mod images;
+pub mod live;
 pub mod logs;
 pub mod progress;
 pub mod resources;

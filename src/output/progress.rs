@@ -1,13 +1,11 @@
 //! Progress of engine operations, on stderr: one event per resource state change, rendered as
 //! docker compose renders them: `plain` lines (` Container p-web-1 Started `), a live `tty`
-//! view, `json` objects, or nothing (`quiet`).
+//! view ([`super::live`]), `json` objects, or nothing (`quiet`).
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use super::live::Live;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,21 +93,23 @@ impl Event {
 /// Where events go. Shared by all concurrent steps.
 pub struct Progress {
     mode: ProgressMode,
-    tty: Mutex<TtyState>,
-}
-
-#[derive(Default)]
-struct TtyState {
-    multi: Option<MultiProgress>,
-    bars: HashMap<String, ProgressBar>,
+    /// The operation the live view's header names (`up`, `down`, ...).
+    title: Mutex<String>,
+    live: Mutex<Option<Live>>,
 }
 
 impl Progress {
     pub fn new(mode: ProgressMode) -> Progress {
         Progress {
             mode,
-            tty: Mutex::new(TtyState::default()),
+            title: Mutex::new("Running".into()),
+            live: Mutex::new(None),
         }
+    }
+
+    /// Names the operation in the live view's header: `[+] up 2/3`.
+    pub fn set_title(&self, title: &str) {
+        *self.title.lock().unwrap_or_else(|p| p.into_inner()) = title.to_string();
     }
 
     pub fn mode(&self) -> ProgressMode {
@@ -147,66 +147,21 @@ impl Progress {
     }
 
     fn tty_event(&self, e: Event) {
-        let mut st = self.tty.lock().unwrap_or_else(|p| p.into_inner());
-        let multi = st
-            .multi
-            .get_or_insert_with(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
-            .clone();
-        let id = e.id();
-        let bar = st
-            .bars
-            .entry(id.clone())
-            .or_insert_with(|| {
-                let b = multi.add(ProgressBar::new_spinner());
-                b.set_style(
-                    ProgressStyle::with_template(" {spinner} {msg} {elapsed:.dim}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner())
-                        .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✔"),
-                );
-                b.enable_steady_tick(Duration::from_millis(100));
-                b
-            })
-            .clone();
-        let details = if e.details.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", e.details)
-        };
-        let msg = format!("{id:<32} {}{details}", e.text);
-        match e.status {
-            Status::Working => bar.set_message(msg),
-            Status::Done => {
-                bar.set_style(
-                    ProgressStyle::with_template(" \x1b[32m✔\x1b[0m {msg} {elapsed:.dim}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.finish_with_message(msg)
-            }
-            Status::Warning | Status::Error => {
-                let mark = if e.status == Status::Error {
-                    "\x1b[31m✘\x1b[0m"
-                } else {
-                    "\x1b[33m!\x1b[0m"
-                };
-                bar.set_style(
-                    ProgressStyle::with_template(&format!(" {mark} {{msg}}"))
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.finish_with_message(msg)
-            }
-        }
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.get_or_insert_with(|| {
+            let title = self.title.lock().unwrap_or_else(|p| p.into_inner());
+            Live::start(&title)
+        })
+        .event(e);
     }
 
-    /// Stops the live view so later output starts on a clean line.
+    /// Stops the live view (drawing it a last time, every line ended) so that later output
+    /// starts on a clean line; the next event starts a new one.
     pub fn finish(&self) {
-        let mut st = self.tty.lock().unwrap_or_else(|p| p.into_inner());
-        for b in st.bars.values() {
-            if !b.is_finished() {
-                b.abandon();
-            }
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(l) = live {
+            l.finish();
         }
-        st.bars.clear();
-        st.multi = None;
     }
 }
 

@@ -46,7 +46,16 @@ impl Drop for RawMode {
 
 /// The size of the terminal on stdout (or stdin): (rows, columns).
 pub fn size() -> Option<(u16, u16)> {
-    for fd in [1, 0] {
+    size_on(&[1, 0])
+}
+
+/// The size of the terminal on stderr, where progress is drawn (or stdout, stdin).
+pub fn stderr_size() -> Option<(u16, u16)> {
+    size_on(&[2, 1, 0])
+}
+
+fn size_on(fds: &[libc::c_int]) -> Option<(u16, u16)> {
+    for &fd in fds {
         // SAFETY: TIOCGWINSZ fills a winsize we own.
         unsafe {
             let mut ws: libc::winsize = std::mem::zeroed();
