@@ -5,7 +5,8 @@
 //! Every line is written with its newline and fits the terminal: a line too long for it wraps
 //! between words (a word wider than the line is cut short with `…`), so the terminal never wraps
 //! a line mid-word, the view redraws exactly over itself, and what is left on the screen (or in
-//! a captured log) when it ends is whole lines, the last one ending with a newline.
+//! a captured log) when it ends is whole lines, the last one ending with a newline. Warnings
+//! printed meanwhile go above the view ([`print_above`]), not into it.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -213,6 +214,27 @@ fn draw(view: &Mutex<View>, last: bool) {
     let _ = err.flush();
 }
 
+/// The view being drawn, for [`print_above`].
+static ACTIVE: Mutex<Option<Arc<Mutex<View>>>> = Mutex::new(None);
+
+/// Writes `text` (whole lines) on stderr; while a live view is drawn, in its place: the view
+/// is wiped and drawn again below the text at its next tick.
+pub fn print_above(text: &str) {
+    let active = ACTIVE.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut out = String::new();
+    let mut view = active
+        .as_ref()
+        .map(|v| v.lock().unwrap_or_else(|p| p.into_inner()));
+    if let Some(v) = view.as_mut().filter(|v| v.drawn > 0) {
+        out.push_str(&format!("\x1b[{}A\r\x1b[J", v.drawn));
+        v.drawn = 0;
+    }
+    out.push_str(text);
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(out.as_bytes());
+    let _ = err.flush();
+}
+
 /// A live view being drawn by its own thread until [`Live::finish`] (or drop).
 pub struct Live {
     view: Arc<Mutex<View>>,
@@ -227,6 +249,7 @@ impl Live {
             ..View::default()
         }));
         let (stop, stopped) = mpsc::channel::<()>();
+        *ACTIVE.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
         let drawn = view.clone();
         let thread = std::thread::spawn(move || {
             loop {
@@ -258,6 +281,10 @@ impl Live {
         let _ = self.stop.send(());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+        let mut active = ACTIVE.lock().unwrap_or_else(|p| p.into_inner());
+        if active.as_ref().is_some_and(|v| Arc::ptr_eq(v, &self.view)) {
+            *active = None;
         }
     }
 }

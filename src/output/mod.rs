@@ -19,10 +19,10 @@ use std::io::{IsTerminal, Write};
 /// `time="..." level=warning msg="..."` otherwise.
 pub fn warn(message: &str) {
     let stderr = std::io::stderr();
-    let mut w = stderr.lock();
     if stderr.is_terminal() {
-        let _ = writeln!(w, "\x1b[33mWARN\x1b[0m[0000] {message}");
+        live::print_above(&format!("\x1b[33mWARN\x1b[0m[0000] {message}\n"));
     } else {
+        let mut w = stderr.lock();
         let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
         let escaped = message
             .replace('\\', "\\\\")
