@@ -700,6 +700,26 @@ fn version_prints_the_compose_release_and_rcompose_after_it() {
 }
 
 #[test]
+fn an_unknown_sub_command_gets_compose_text_and_the_nearest() {
+    let (_d, dir) = project_dir(VALID);
+    for (args, err) in [
+        (
+            &["upp"][..],
+            "unknown docker command: \"compose upp\" (did you mean 'up'?)\n\
+             See 'rcompose --help'.\n",
+        ),
+        (
+            &["-p", "x", "--ansi", "never", "frobnicate"],
+            "unknown docker command: \"compose frobnicate\"\nSee 'rcompose --help'.\n",
+        ),
+    ] {
+        let r = run(&dir, args);
+        r.assert_error();
+        assert_eq!(r.stderr, err, "{args:?}");
+    }
+}
+
+#[test]
 fn unknown_flags_exit_with_status_1() {
     let (_d, dir) = project_dir(VALID);
     for args in [&["--bogus"][..], &["up", "--bogus"], &["config", "--bogus"]] {

@@ -89,6 +89,25 @@ pub fn parse(args: &[String], program: &str) -> Result<Cli, Refusal> {
             )),
             _ => Refusal::Clap(err),
         },
+        ErrorKind::InvalidSubcommand => match context(ContextKind::InvalidSubcommand) {
+            // compose's root command answers a word it does not know (after printing its help on
+            // stdout, which rcompose leaves out: an error prints nothing there); nested ones are
+            // clap's.
+            Some(name) if first_word(args.get(1..).unwrap_or_default()) == Some(&name) => {
+                let nearest = match err.get(ContextKind::SuggestedSubcommand) {
+                    Some(ContextValue::Strings(s)) => s.first().cloned(),
+                    Some(ContextValue::String(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                let hint = nearest
+                    .map(|n| format!(" (did you mean '{n}'?)"))
+                    .unwrap_or_default();
+                Refusal::Message(format!(
+                    "unknown docker command: \"compose {name}\"{hint}\nSee '{program} --help'."
+                ))
+            }
+            _ => Refusal::Clap(err),
+        },
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             match bad_bool(
                 context(ContextKind::InvalidArg),
@@ -100,6 +119,20 @@ pub fn parse(args: &[String], program: &str) -> Result<Cli, Refusal> {
         }
         _ => Refusal::Clap(err),
     })
+}
+
+/// The first word of `tokens` that is neither a flag nor a flag's value: the sub-command.
+fn first_word(tokens: &[String]) -> Option<&String> {
+    let mut root = command();
+    root.build();
+    let mut i = 0;
+    while i < tokens.len() {
+        if !is_flag(&tokens[i]) {
+            return Some(&tokens[i]);
+        }
+        split_flag(tokens, &mut i, (&root, Owner::Root), (&root, Owner::Root));
+    }
+    None
 }
 
 /// compose's text for a boolean flag given a value ParseBool refuses.
