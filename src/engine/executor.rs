@@ -278,6 +278,15 @@ async fn run_action(
                 Err(e) => return Err(fail(progress, "Network", name, e)),
             }
         }
+        Action::NetworkInUse { name } => {
+            progress.event(Event::new("Network", name, Status::Working, "Removing"));
+            progress.event(Event::new(
+                "Network",
+                name,
+                Status::Warning,
+                "Resource is still in use",
+            ));
+        }
         Action::RecreateNetwork {
             spec,
             project,
