@@ -143,9 +143,10 @@ fn testcontainers_compose_waits_serves_and_stops_without_leaks() {
         &[&script("tc.py"), &project],
         &[("COMPOSE_PROJECT_NAME", &p.name)],
     );
-    // stop() ran `down --volumes web worker`: no container and no network may be left
+    // stop() ran `down --volumes web worker`: no container, network or volume may be left
     assert!(p.containers().is_empty(), "{:?}", p.containers());
     assert!(p.networks().is_empty(), "{:?}", p.networks());
+    assert!(p.volumes().is_empty(), "{:?}", p.volumes());
 }
 
 #[test]
@@ -171,9 +172,9 @@ fn long_running(service: &str) -> String {
 }
 
 #[test]
-fn down_service_removes_the_networks_its_containers_were_the_last_on() {
+fn down_service_removes_the_networks_and_volumes_its_containers_were_the_last_on() {
     let p = TestProject::new("clients-down-svc").compose(&format!(
-        "services:{}    networks: [back]{}    networks: [front, back]\nnetworks:\n  front: {{}}\n  back: {{}}\n",
+        "services:{}    networks: [back]\n    volumes: [shared:/s]{}    networks: [front, back]\n    volumes: [shared:/s, own:/o]\nnetworks:\n  front: {{}}\n  back: {{}}\nvolumes:\n  shared: {{}}\n  own: {{}}\n",
         long_running("db"),
         long_running("web"),
     ));
@@ -181,10 +182,24 @@ fn down_service_removes_the_networks_its_containers_were_the_last_on() {
     let front = format!("{}_front", p.name);
     let back = format!("{}_back", p.name);
     assert_eq!(p.networks(), [back.clone(), front.clone()]);
-    // web goes: front has no container left and goes, back still has db and stays
-    let down = p.run(&["down", "web"]);
+    let own = format!("{}_own", p.name);
+    let shared = format!("{}_shared", p.name);
+    assert_eq!(p.volumes(), [own.clone(), shared.clone()]);
+    // web goes with -v: front and own have no container left and go, back and shared still
+    // have db and stay
+    let down = p.run(&["down", "-v", "web"]);
     down.success();
     assert_eq!(p.networks(), vec![back.clone()]);
+    assert_eq!(p.volumes(), vec![shared.clone()]);
+    assert!(
+        down.stderr
+            .contains(&format!("Volume {shared}  Resource is still in use"))
+            || down
+                .stderr
+                .contains(&format!("Volume {shared} Resource is still in use")),
+        "{}",
+        down.stderr
+    );
     assert!(
         down.stderr
             .contains(&format!("Network {back}  Resource is still in use"))
@@ -196,10 +211,11 @@ fn down_service_removes_the_networks_its_containers_were_the_last_on() {
     );
     let left: Vec<String> = p.containers().into_iter().map(|c| c.name).collect();
     assert_eq!(left, [format!("{}-db-1", p.name)]);
-    // db goes: nothing is left, not even a network
+    // db goes without -v: no container or network is left, the volume stays
     p.run(&["down", "db"]).success();
     assert!(p.containers().is_empty());
     assert!(p.networks().is_empty(), "{:?}", p.networks());
+    assert_eq!(p.volumes(), vec![shared.clone()]);
     assert_eq!(
         docker(&["network", "ls", "-q", "--filter", &format!("name={back}")]).trim(),
         ""

@@ -1262,7 +1262,7 @@ fn down_never_removes_external_or_unlabelled_networks() {
 }
 
 #[test]
-fn down_service_removes_it_and_its_dependents_keeps_volumes_and_a_network_in_use() {
+fn down_service_removes_it_and_its_dependents_and_keeps_resources_in_use() {
     let p = project(
         r#"
 services:
@@ -1289,22 +1289,28 @@ volumes:
             "keep network p_default (in use)",
             "remove p-api-1",
             "remove p-db-1",
+            "remove volume p_data",
             "stop p-api-1",
             "stop p-db-1"
         ]
     );
     assert_after(&plan, "stop p-db-1", "stop p-api-1");
     assert_after(&plan, "keep network p_default (in use)", "remove p-db-1");
+    assert_after(&plan, "remove volume p_data", "remove p-db-1");
 
+    // db stays and mounts data: with -v the volume is kept as in use, without it not touched
     let plan = plan_down(&p.graph, &o, &model_down(&p, true, &["api"]));
     assert_eq!(
         plan.describe(),
         [
             "stop p-api-1",
             "remove p-api-1",
-            "keep network p_default (in use)"
+            "keep network p_default (in use)",
+            "keep volume p_data (in use)"
         ]
     );
+    let plan = plan_down(&p.graph, &o, &model_down(&p, false, &["db"]));
+    assert_no_line_starting(&plan, &["remove volume", "keep volume"]);
 }
 
 #[test]

@@ -112,6 +112,7 @@ pub fn explain(plan: &Plan, project: &Project, observed: &ObservedState) -> Vec<
             ),
             Action::RemoveNetwork { name, .. } => entry("network", name.clone(), "remove", vec![]),
             Action::NetworkInUse { name } => entry("network", name.clone(), "keep", vec![]),
+            Action::VolumeInUse { name } => entry("volume", name.clone(), "keep", vec![]),
             Action::RemoveVolume { name } => entry("volume", name.clone(), "remove", vec![]),
             Action::RecreateNetwork { spec, .. } => entry(
                 "network",

@@ -327,10 +327,8 @@ pub fn plan_down(graph: &DependencyGraph, observed: &ObservedState, opts: &DownO
         };
         plan.add(action, removals.clone());
     }
-    // Volumes go only when the whole project goes.
-    if !opts.services.is_empty() {
-        return plan;
-    }
+    // With -v the project's named volumes go too, also with services named (as compose):
+    // one a remaining container mounts is kept with a warning.
     if opts.volumes {
         let owned_volume = |name: &str| {
             observed
@@ -347,7 +345,16 @@ pub fn plan_down(graph: &DependencyGraph, observed: &ObservedState, opts: &DownO
                 .collect(),
         };
         for name in volumes {
-            plan.add(Action::RemoveVolume { name }, removals.clone());
+            let in_use = observed
+                .containers
+                .iter()
+                .any(|c| !removed.contains(&c.name) && c.volumes.contains(&name));
+            let action = if in_use {
+                Action::VolumeInUse { name }
+            } else {
+                Action::RemoveVolume { name }
+            };
+            plan.add(action, removals.clone());
         }
     }
     plan

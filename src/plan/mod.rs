@@ -94,6 +94,10 @@ pub enum Action {
     RemoveVolume {
         name: String,
     },
+    /// A project volume `down -v SERVICE` leaves because a remaining container mounts it.
+    VolumeInUse {
+        name: String,
+    },
     /// Replace a network whose configuration changed: disconnect `reconnect`'s containers,
     /// remove the network (and same-named duplicates labelled with `project`), create it
     /// anew and connect the containers again with their endpoint settings.
@@ -151,6 +155,7 @@ impl Action {
             Action::RemoveContainer { name, .. } => format!("remove {name}"),
             Action::RemoveNetwork { name, .. } => format!("remove network {name}"),
             Action::NetworkInUse { name } => format!("keep network {name} (in use)"),
+            Action::VolumeInUse { name } => format!("keep volume {name} (in use)"),
             Action::RemoveVolume { name } => format!("remove volume {name}"),
             Action::RecreateNetwork { spec, .. } => format!("recreate network {}", spec.name),
             Action::RemoveImage { image } => format!("remove image {image}"),
