@@ -95,12 +95,13 @@ pub fn container_body(spec: &ContainerSpec) -> ContainerCreateBody {
         extra_hosts: Some(spec.extra_hosts.clone()),
         dns: non_empty(spec.dns.clone()),
         security_opt: non_empty(spec.security_opt.clone()),
-        tmpfs: (!spec.tmpfs.is_empty()).then(|| {
+        // Compose always sends its tmpfs map, `{}` when empty.
+        tmpfs: Some(
             spec.tmpfs
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        }),
+                .collect(),
+        ),
         sysctls: (!spec.sysctls.is_empty()).then(|| {
             spec.sysctls
                 .iter()
@@ -158,7 +159,8 @@ pub fn container_body(spec: &ContainerSpec) -> ContainerCreateBody {
         // as zero and kills the container at once on stop.
         stop_timeout: Some(spec.stop_timeout.unwrap_or(10)),
         healthcheck,
-        exposed_ports: non_empty(spec.exposed_ports.clone()),
+        // Compose always sends its port set, `{}` when nothing is exposed.
+        exposed_ports: Some(spec.exposed_ports.clone()),
         host_config: Some(host_config),
         networking_config,
         ..Default::default()
@@ -310,7 +312,7 @@ mod tests {
     /// The empty maps and lists compose sends as `{}`/`[]` (its other unset slices are
     /// `null`, as ours).
     #[test]
-    fn empty_port_map_and_host_list_as_compose_sends_them() {
+    fn empty_maps_and_lists_as_compose_sends_them() {
         let dir = tempfile::tempdir().expect("tempdir");
         let opts = crate::model::load::LoadOptions {
             files: vec!["-".into()],
@@ -327,6 +329,18 @@ mod tests {
         let host = &body["HostConfig"];
         assert_eq!(host["PortBindings"], serde_json::json!({}));
         assert_eq!(host["ExtraHosts"], serde_json::json!([]));
-        assert!(host.get("Dns").is_none_or(|d| d.is_null()));
+        assert_eq!(host["Tmpfs"], serde_json::json!({}));
+        assert_eq!(body["ExposedPorts"], serde_json::json!({}));
+        for unset in [
+            "Dns",
+            "DnsSearch",
+            "DnsOptions",
+            "CapAdd",
+            "Sysctls",
+            "Ulimits",
+            "Devices",
+        ] {
+            assert!(host.get(unset).is_none_or(|d| d.is_null()), "{unset}");
+        }
     }
 }
