@@ -89,6 +89,10 @@ fn multi_stage_dev_prod_with_cache_mount_and_live_sources() {
     r.stderr_contains(&format!("Image {dev_image} Building"));
     r.stderr_contains(&format!("Image {dev_image} Built"));
     r.stderr_contains(&format!("Image {prod_image} Built"));
+    // buildx's step list: the ignore file's load first, the engine's steps numbered after it.
+    r.stderr_contains("app-dev #1 [internal] load .dockerignore\n");
+    r.stderr_contains("app-dev #1 DONE\n");
+    r.stderr_contains("app-dev #2 [internal] load remote build context\n");
 
     // Each container has its stage's ENV; ENV from the base stage survives.
     assert_eq!(env(&dev, "STAGE"), "dev");

@@ -126,32 +126,28 @@ fn images_lists_each_container_image_as_table_json_and_ids() {
 }
 
 #[test]
-fn top_prints_each_running_container_and_its_processes() {
+fn top_prints_one_table_of_every_running_containers_processes() {
     let p = TestProject::new("top").compose(APP);
     p.run(&["up", "-d"]).success();
     let r = p.run(&["top"]);
     r.success();
-    let blocks: Vec<&str> = r.stdout.split("\n\n").filter(|b| !b.is_empty()).collect();
-    assert_eq!(blocks.len(), 2, "{}", r.stdout);
-    for (block, svc, cmd) in [
-        (blocks[0], "db", "sleep 3600"),
-        (blocks[1], "web", "sleep 3600"),
-    ] {
-        let lines: Vec<&str> = block.lines().collect();
-        assert_eq!(lines[0], format!("{}-{svc}-1", p.name));
-        assert!(lines[1].starts_with("UID"), "{block}");
-        assert!(
-            lines[1].contains("PID") && lines[1].ends_with("CMD"),
-            "{block}"
-        );
-        // init + the command
-        assert_eq!(lines.len(), 4, "{block}");
-        assert!(lines[3].ends_with(cmd), "{block}");
-    }
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    // compose's header: SERVICE, #, the engine's titles, CMD last (tabwriter 4/1/2).
+    assert!(
+        lines[0].starts_with("SERVICE  #   UID ") && lines[0].ends_with("CMD"),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[0].contains(" PID "), "{}", r.stdout);
+    // init + the command in each of db and web, sorted by container name.
+    assert_eq!(lines.len(), 5, "{}", r.stdout);
+    assert!(lines[1].starts_with("db       1   "), "{}", r.stdout);
+    assert!(lines[4].starts_with("web      1   "), "{}", r.stdout);
+    assert!(lines[4].ends_with("sleep 3600"), "{}", r.stdout);
     let one = p.run(&["top", "web"]);
     one.success();
-    assert!(one.stdout.starts_with(&format!("{}-web-1\nUID", p.name)));
-    assert_eq!(one.stdout.matches("\n\n").count(), 1, "{}", one.stdout);
+    assert_eq!(one.stdout.lines().count(), 3, "{}", one.stdout);
+    assert!(one.stdout.lines().skip(1).all(|l| l.starts_with("web ")));
 
     p.run(&["stop", "-t", "0", "db"]).success();
     let r = p.run(&["top", "db"]);

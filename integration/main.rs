@@ -3,6 +3,7 @@
 
 mod build;
 mod build_secrets;
+mod clients;
 mod commands;
 mod commands6;
 mod commands_more;

@@ -1262,7 +1262,7 @@ fn down_never_removes_external_or_unlabelled_networks() {
 }
 
 #[test]
-fn down_service_removes_it_and_its_dependents_but_no_resources() {
+fn down_service_removes_it_and_its_dependents_and_keeps_resources_in_use() {
     let p = project(
         r#"
 services:
@@ -1286,16 +1286,96 @@ volumes:
     assert_eq!(
         lines,
         [
+            "keep network p_default (in use)",
             "remove p-api-1",
             "remove p-db-1",
+            "remove volume p_data",
             "stop p-api-1",
             "stop p-db-1"
         ]
     );
     assert_after(&plan, "stop p-db-1", "stop p-api-1");
+    assert_after(&plan, "keep network p_default (in use)", "remove p-db-1");
+    assert_after(&plan, "remove volume p_data", "remove p-db-1");
 
+    // db stays and mounts data: with -v the volume is kept as in use, without it not touched
     let plan = plan_down(&p.graph, &o, &model_down(&p, true, &["api"]));
-    assert_eq!(plan.describe(), ["stop p-api-1", "remove p-api-1"]);
+    assert_eq!(
+        plan.describe(),
+        [
+            "stop p-api-1",
+            "remove p-api-1",
+            "keep network p_default (in use)",
+            "keep volume p_data (in use)"
+        ]
+    );
+    let plan = plan_down(&p.graph, &o, &model_down(&p, false, &["db"]));
+    assert_no_line_starting(&plan, &["remove volume", "keep volume"]);
+}
+
+#[test]
+fn down_service_removes_the_networks_no_remaining_container_uses() {
+    let p = project(
+        r#"
+services:
+  db:
+    image: postgres
+    networks: [back]
+  web:
+    image: nginx
+    networks: [front, back]
+networks:
+  front: {}
+  back: {}
+"#,
+    );
+    let mut o = up_state(&p, Running);
+    // down web: p_front has no container left, p_back still has db
+    let plan = plan_down(&p.graph, &o, &model_down(&p, false, &["web"]));
+    check_dag(&plan);
+    let mut lines = plan.describe();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "keep network p_back (in use)",
+            "remove network p_front",
+            "remove p-web-1",
+            "stop p-web-1"
+        ]
+    );
+    assert_after(&plan, "remove network p_front", "remove p-web-1");
+    // the last container already gone (e.g. `down db` after `down web`): both networks go,
+    // with no container step at all
+    o.containers.retain(|c| c.service == "db");
+    let plan = plan_down(&p.graph, &o, &model_down(&p, false, &["db"]));
+    let mut lines = plan.describe();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "remove network p_back",
+            "remove network p_front",
+            "remove p-db-1",
+            "stop p-db-1"
+        ]
+    );
+    o.containers.clear();
+    let plan = plan_down(&p.graph, &o, &model_down(&p, false, &["db"]));
+    assert_eq!(
+        plan.describe(),
+        ["remove network p_back", "remove network p_front"]
+    );
+    // a one-off `run` container keeps its network too
+    let mut run = container(&p, "db", 1, Running);
+    run.oneoff = true;
+    run.name = "p-db-run-123".into();
+    o.containers.push(run);
+    let plan = plan_down(&p.graph, &o, &model_down(&p, false, &["db"]));
+    assert_eq!(
+        plan.describe(),
+        ["keep network p_back (in use)", "remove network p_front"]
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ use crate::model::hash::service_hash;
 use crate::model::interpolate::extract_tree_variables;
 use crate::model::load::{self as loader, LoadOptions};
 use crate::model::{Project, merge, normalize_project_name, yaml};
+use crate::output::table::{COMPOSE_PRETTY, tab_table};
 
 pub fn run(ctx: &Context, args: ConfigArgs) -> Result<ExitCode> {
     if args.variables {
@@ -270,39 +271,19 @@ fn variables(ctx: &Context, args: &ConfigArgs) -> Result<ExitCode> {
     let mut out = stdout.lock();
     match args.format.as_deref().unwrap_or("") {
         "" | "table" | "pretty" => {
-            let mut rows = vec![[
-                "NAME".to_string(),
-                "REQUIRED".to_string(),
-                "DEFAULT VALUE".to_string(),
-            ]];
-            let mut last = vec!["ALTERNATE VALUE".to_string()];
-            for v in &vars {
-                rows.push([
-                    v.name.clone(),
-                    v.required.to_string(),
-                    v.default.clone().unwrap_or_default(),
-                ]);
-                last.push(v.alternate.clone().unwrap_or_default());
-            }
-            // Go's tabwriter (min width 20, padding 3): every column but the last is padded.
-            let widths: Vec<usize> = (0..3)
-                .map(|c| {
-                    rows.iter()
-                        .map(|r| r[c].chars().count() + 3)
-                        .max()
-                        .unwrap_or(0)
-                        .max(20)
+            let rows: Vec<Vec<String>> = vars
+                .iter()
+                .map(|v| {
+                    vec![
+                        v.name.clone(),
+                        v.required.to_string(),
+                        v.default.clone().unwrap_or_default(),
+                        v.alternate.clone().unwrap_or_default(),
+                    ]
                 })
                 .collect();
-            for (row, tail) in rows.iter().zip(&last) {
-                let mut line = String::new();
-                for (cell, w) in row.iter().zip(&widths) {
-                    line.push_str(cell);
-                    line.push_str(&" ".repeat(w - cell.chars().count()));
-                }
-                line.push_str(tail);
-                writeln!(out, "{line}")?;
-            }
+            let header = ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"];
+            write!(out, "{}", tab_table(COMPOSE_PRETTY, &header, &rows))?;
         }
         "json" => {
             let m: Map<String, Value> = vars

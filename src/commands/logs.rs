@@ -16,7 +16,7 @@ use crate::engine::logs::{
     ContainerAction, LogEvent, LogRequest, container_events, read_logs, restarting, stream_logs,
 };
 use crate::engine::query::{FoundContainer, find_containers};
-use crate::output::logs::LogPrinter;
+use crate::output::logs::{LogPrinter, display_name};
 use crate::output::time::parse_log_time;
 
 pub async fn run(ctx: &Context, args: LogsArgs) -> Result<ExitCode> {
@@ -73,13 +73,9 @@ pub async fn run(ctx: &Context, args: LogsArgs) -> Result<ExitCode> {
     }
     containers.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let separator = ctx.separator(&target);
     let shown = |name: &str, service: &str, number: Option<&str>| -> String {
-        let default = format!("{project}-{service}-{}", number.unwrap_or_default());
-        if name == default {
-            name[project.len() + 1..].to_string()
-        } else {
-            name.to_string()
-        }
+        display_name(&project, separator, service, number, name)
     };
     let mut display: HashMap<String, String> = containers
         .iter()

@@ -132,6 +132,22 @@ impl Context {
         }
     }
 
+    /// The separator of default container names for `target`: the model's, or in label-only
+    /// mode `_` under `--compatibility` / COMPOSE_COMPATIBILITY as the loader decides it.
+    pub fn separator(&self, target: &ProjectOrName) -> &'static str {
+        match target {
+            ProjectOrName::Project(p) => p.separator,
+            ProjectOrName::Name(_) => {
+                let on = self.global.compatibility
+                    || self
+                        .env
+                        .get("COMPOSE_COMPATIBILITY")
+                        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true"));
+                if on { "_" } else { "-" }
+            }
+        }
+    }
+
     /// Loads the compose model, selecting `services` and their dependencies; prints warnings.
     pub fn load(&self, services: &[String]) -> Result<Project> {
         self.load_with(self.load_options(services))

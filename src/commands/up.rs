@@ -16,7 +16,7 @@ use crate::engine::observe::{Lookups, observe};
 use crate::engine::wait::wait_running_or_healthy;
 use crate::model::LoadError;
 use crate::model::Project;
-use crate::output::logs::LogPrinter;
+use crate::output::logs::{LogPrinter, display_name};
 use crate::output::progress::Progress;
 use crate::plan::{Recreate, UpOptions, plan_stop, plan_up};
 
@@ -196,8 +196,22 @@ async fn foreground(
         .map(|c| c.name.clone())
         .collect();
     names.sort();
-    let prefix = format!("{}-", project.name);
-    let short = |n: &str| n.strip_prefix(&prefix).unwrap_or(n).to_string();
+    let shown_names: std::collections::HashMap<String, String> = observed
+        .containers
+        .iter()
+        .map(|c| {
+            let number = c.number.map(|n| n.to_string());
+            let shown = display_name(
+                &project.name,
+                project.separator,
+                &c.service,
+                number.as_deref(),
+                &c.name,
+            );
+            (c.name.clone(), shown)
+        })
+        .collect();
+    let short = |n: &str| shown_names.get(n).cloned().unwrap_or_else(|| n.to_string());
     let shown: Vec<String> = names.iter().map(|n| short(n)).collect();
     let color = !args.no_color && std::io::stdout().is_terminal();
     let printer = LogPrinter::new(&shown, color, !args.no_log_prefix);

@@ -336,6 +336,13 @@ async fn run_build(
     // BuildKit vertices are numbered in order of first appearance, like `docker build`'s
     // plain progress; the same vertex arrives several times.
     let mut numbers: HashMap<String, usize> = HashMap::new();
+    if builder == Builder::BuildKit {
+        // buildx lists the ignore file's load as a step of its own; the engine gets the
+        // context as a tar rcompose filtered through it already, so rcompose reports it.
+        numbers.insert("rcompose:load .dockerignore".into(), 1);
+        print_line(req, progress, "#1 [internal] load .dockerignore");
+        print_line(req, progress, "#1 DONE");
+    }
     let mut done: std::collections::HashSet<String> = Default::default();
     let mut logs: Vec<String> = Vec::new();
     let mut failure: Option<String> = None;

@@ -82,22 +82,26 @@ pub fn container_body(spec: &ContainerSpec) -> ContainerCreateBody {
     let host_config = HostConfig {
         binds: non_empty(spec.binds.clone()),
         mounts: non_empty(mounts),
-        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+        // Compose (like `docker create`) always sends a port map, `{}` when nothing is
+        // published, and clients read `HostConfig.PortBindings` as an object.
+        port_bindings: Some(port_bindings),
         restart_policy,
         cap_add: non_empty(spec.cap_add.clone()),
         cap_drop: non_empty(spec.cap_drop.clone()),
         privileged: spec.privileged.then_some(true),
         readonly_rootfs: spec.read_only.then_some(true),
         init: spec.init,
-        extra_hosts: non_empty(spec.extra_hosts.clone()),
+        // Compose sends its (possibly empty) host list as it is: `[]`, not `null`.
+        extra_hosts: Some(spec.extra_hosts.clone()),
         dns: non_empty(spec.dns.clone()),
         security_opt: non_empty(spec.security_opt.clone()),
-        tmpfs: (!spec.tmpfs.is_empty()).then(|| {
+        // Compose always sends its tmpfs map, `{}` when empty.
+        tmpfs: Some(
             spec.tmpfs
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        }),
+                .collect(),
+        ),
         sysctls: (!spec.sysctls.is_empty()).then(|| {
             spec.sysctls
                 .iter()
@@ -155,7 +159,8 @@ pub fn container_body(spec: &ContainerSpec) -> ContainerCreateBody {
         // as zero and kills the container at once on stop.
         stop_timeout: Some(spec.stop_timeout.unwrap_or(10)),
         healthcheck,
-        exposed_ports: non_empty(spec.exposed_ports.clone()),
+        // Compose always sends its port set, `{}` when nothing is exposed.
+        exposed_ports: Some(spec.exposed_ports.clone()),
         host_config: Some(host_config),
         networking_config,
         ..Default::default()
@@ -297,5 +302,45 @@ pub fn volume_body(spec: &VolumeSpec) -> VolumeCreateRequest {
                 .collect(),
         ),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The empty maps and lists compose sends as `{}`/`[]` (its other unset slices are
+    /// `null`, as ours).
+    #[test]
+    fn empty_maps_and_lists_as_compose_sends_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = crate::model::load::LoadOptions {
+            files: vec!["-".into()],
+            cwd: dir.path().to_path_buf(),
+            project_name: Some("p".into()),
+            ..Default::default()
+        };
+        let yaml = "services:\n  a:\n    image: busybox\n";
+        let project = crate::model::load::load_with_stdin(&opts, &mut || Ok(yaml.to_string()))
+            .expect("loads");
+        let service = project.services.values().next().expect("a service");
+        let spec = crate::plan::spec::container_spec(&project, service, 1, None);
+        let body = serde_json::to_value(container_body(&spec)).unwrap();
+        let host = &body["HostConfig"];
+        assert_eq!(host["PortBindings"], serde_json::json!({}));
+        assert_eq!(host["ExtraHosts"], serde_json::json!([]));
+        assert_eq!(host["Tmpfs"], serde_json::json!({}));
+        assert_eq!(body["ExposedPorts"], serde_json::json!({}));
+        for unset in [
+            "Dns",
+            "DnsSearch",
+            "DnsOptions",
+            "CapAdd",
+            "Sysctls",
+            "Ulimits",
+            "Devices",
+        ] {
+            assert!(host.get(unset).is_none_or(|d| d.is_null()), "{unset}");
+        }
     }
 }

@@ -278,6 +278,8 @@ async fn run_action(
                 Err(e) => return Err(fail(progress, "Network", name, e)),
             }
         }
+        Action::NetworkInUse { name } => in_use(progress, "Network", name),
+        Action::VolumeInUse { name } => in_use(progress, "Volume", name),
         Action::RecreateNetwork {
             spec,
             project,
@@ -389,6 +391,17 @@ async fn run_action(
         }
     }
     Ok(())
+}
+
+/// What compose prints for a resource `down` leaves because something still uses it.
+fn in_use(progress: &Progress, kind: &'static str, name: &str) {
+    progress.event(Event::new(kind, name, Status::Working, "Removing"));
+    progress.event(Event::new(
+        kind,
+        name,
+        Status::Warning,
+        "Resource is still in use",
+    ));
 }
 
 /// Reports an error event for a resource and passes the error on.

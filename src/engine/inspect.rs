@@ -9,13 +9,24 @@ use super::{Engine, EngineError};
 use crate::output::images::ImageRow;
 use crate::plan::observed::labels;
 
-/// A project container: (id, name, service), sorted by name.
+/// A project container as the list API shows it.
+struct Listed {
+    id: String,
+    name: String,
+    service: String,
+    image_id: String,
+    /// `com.docker.compose.container-number` (none on one-offs).
+    number: String,
+}
+
+/// The project's containers (one-offs too; running only unless `all`) of `services` (all when
+/// empty), sorted by name.
 async fn project_containers(
     engine: &Engine,
     project: &str,
     services: &[String],
     all: bool,
-) -> Result<Vec<(String, String, String, String)>, EngineError> {
+) -> Result<Vec<Listed>, EngineError> {
     let list = engine
         .docker
         .list_containers(Some(ListContainersOptions {
@@ -28,7 +39,7 @@ async fn project_containers(
         }))
         .await
         .map_err(|e| engine.error(e))?;
-    let mut out: Vec<(String, String, String, String)> = list
+    let mut out: Vec<Listed> = list
         .into_iter()
         .filter_map(|c| {
             let l = c.labels.clone().unwrap_or_default();
@@ -44,15 +55,16 @@ async fn project_containers(
                 .find(|n| !n.contains('/'))
                 .unwrap_or_default()
                 .to_string();
-            Some((
-                c.id.unwrap_or_default(),
+            Some(Listed {
+                id: c.id.unwrap_or_default(),
                 name,
                 service,
-                c.image_id.unwrap_or_default(),
-            ))
+                image_id: c.image_id.unwrap_or_default(),
+                number: l.get(labels::NUMBER).cloned().unwrap_or_default(),
+            })
         })
         .collect();
-    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
@@ -65,7 +77,10 @@ pub async fn image_rows(
 ) -> Result<Vec<ImageRow>, EngineError> {
     let containers = project_containers(engine, project, services, true).await?;
     let mut rows = Vec::new();
-    for (id, name, _service, image_id) in containers {
+    for Listed {
+        id, name, image_id, ..
+    } in containers
+    {
         let configured = engine
             .docker
             .inspect_container(&id, None)
@@ -135,6 +150,8 @@ fn split_reference(reference: &str, repo_tags: Option<&[String]>) -> (String, St
 pub struct TopResult {
     pub name: String,
     pub service: String,
+    /// Its container number (empty for a one-off).
+    pub number: String,
     pub titles: Vec<String>,
     pub processes: Vec<Vec<String>>,
 }
@@ -147,15 +164,16 @@ pub async fn top(
 ) -> Result<Vec<TopResult>, EngineError> {
     let containers = project_containers(engine, project, services, false).await?;
     let mut out = Vec::new();
-    for (id, name, service, _) in containers {
+    for c in containers {
         let r = engine
             .docker
-            .top_processes(&id, None::<TopOptions>)
+            .top_processes(&c.id, None::<TopOptions>)
             .await
             .map_err(|e| engine.error(e))?;
         out.push(TopResult {
-            name,
-            service,
+            name: c.name,
+            service: c.service,
+            number: c.number,
             titles: r.titles.unwrap_or_default(),
             processes: r.processes.unwrap_or_default(),
         });

@@ -1,7 +1,7 @@
 //! `images` output: the table (CONTAINER REPOSITORY TAG PLATFORM IMAGE ID SIZE CREATED), the
 //! JSON array, and docker's human-readable sizes.
 
-use super::table::{human_duration, tabwrite};
+use super::table::{COMPOSE_PRETTY, human_duration, tab_table};
 use super::time::civil_from_days;
 
 /// The image of one project container.
@@ -26,7 +26,17 @@ pub fn bare_id(id: &str) -> &str {
     id.split_once(':').map(|(_, h)| h).unwrap_or(id)
 }
 
-/// The table, rows sorted by container name, ids truncated to 12 characters.
+/// CREATED: how long ago the image was created, `N/A` when the engine does not say (as
+/// compose prints it since it stopped showing the saturated age of a never-tagged image).
+fn created_cell(created: Option<(i64, u32)>, now: i64) -> String {
+    match created {
+        Some((s, _)) => format!("{} ago", human_duration(now - s)),
+        None => "N/A".into(),
+    }
+}
+
+/// The table (compose's `formatter.Print`), rows sorted by container name, ids truncated to
+/// 12 characters.
 pub fn images_table(rows: &[ImageRow], now: i64) -> String {
     let mut rows: Vec<&ImageRow> = rows.iter().collect();
     rows.sort_by(|a, b| a.container.cmp(&b.container));
@@ -40,14 +50,12 @@ pub fn images_table(rows: &[ImageRow], now: i64) -> String {
                 r.platform.clone(),
                 bare_id(&r.id).chars().take(12).collect(),
                 human_size(r.size),
-                match r.created {
-                    Some((s, _)) => format!("{} ago", human_duration(now - s)),
-                    None => String::new(),
-                },
+                created_cell(r.created, now),
             ]
         })
         .collect();
-    tabwrite(
+    tab_table(
+        COMPOSE_PRETTY,
         &[
             "CONTAINER",
             "REPOSITORY",
@@ -172,11 +180,19 @@ mod tests {
             created: Some((1000, 0)),
             last_tag_time: None,
         };
+        // compose's formatter.Print: minimum cell width 20.
         assert_eq!(
             images_table(std::slice::from_ref(&r), 1000 + 3600 * 24 * 3),
-            "CONTAINER   REPOSITORY   TAG       PLATFORM      IMAGE ID       SIZE      CREATED\n\
-             p-web-1     busybox      latest    linux/amd64   0123456789ab   4.26MB    3 days ago\n"
+            concat!(
+                "CONTAINER           REPOSITORY          TAG                 PLATFORM            IMAGE ID            SIZE                CREATED\n",
+                "p-web-1             busybox             latest              linux/amd64         0123456789ab        4.26MB              3 days ago\n",
+            )
         );
+        let unknown = ImageRow {
+            created: None,
+            ..r.clone()
+        };
+        assert!(images_table(&[unknown], 0).ends_with("   N/A\n"));
         assert_eq!(
             images_json(&[r]),
             r#"[{"ID":"sha256:0123456789abcdef","ContainerName":"p-web-1","Repository":"busybox","Tag":"latest","Platform":"linux/amd64","Size":4261234,"Created":"1970-01-01T00:16:40Z","LastTagTime":"0001-01-01T00:00:00Z"}]"#

@@ -85,9 +85,46 @@ impl LogPrinter {
     }
 }
 
+/// The name compose shows for a container in "Attaching to", log prefixes and "exited with
+/// code" lines: without `<project><separator>` when it has the default name
+/// `<project><sep><service><sep><number>` (`web-1`, or `web_1` under `--compatibility`), the
+/// full name when `container_name:` gave it another.
+pub fn display_name(
+    project: &str,
+    separator: &str,
+    service: &str,
+    number: Option<&str>,
+    name: &str,
+) -> String {
+    let default = format!(
+        "{project}{separator}{service}{separator}{}",
+        number.unwrap_or_default()
+    );
+    if name == default {
+        name[project.len() + separator.len()..].to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_drop_the_project_only_from_default_names() {
+        assert_eq!(display_name("p", "-", "web", Some("1"), "p-web-1"), "web-1");
+        assert_eq!(display_name("p", "_", "web", Some("2"), "p_web_2"), "web_2");
+        assert_eq!(display_name("p", "-", "web", Some("1"), "custom"), "custom");
+        assert_eq!(
+            display_name("p", "-", "web", Some("1"), "p-web-1x"),
+            "p-web-1x"
+        );
+        assert_eq!(
+            display_name("p", "_", "web", Some("1"), "p-web-1"),
+            "p-web-1"
+        );
+    }
 
     #[test]
     fn pads_to_longest_plus_one() {

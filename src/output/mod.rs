@@ -12,6 +12,7 @@ pub mod table;
 pub mod template;
 pub mod terminal;
 pub mod time;
+pub mod top;
 
 use std::io::{IsTerminal, Write};
 

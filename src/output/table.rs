@@ -1,5 +1,6 @@
-//! Tables on stdout, laid out as the docker CLI lays them out (Go's tabwriter with a minimum
-//! cell width of 10 and 3 spaces of padding), so scripts that cut columns keep working.
+//! Tables on stdout, laid out byte for byte as docker and compose lay them out (Go's
+//! tabwriter with each command's settings), so scripts and clients that cut columns keep
+//! working; and the `ps` and `ls` rows.
 
 /// One row of `ps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,38 +34,71 @@ pub struct PsRow {
     pub publishers: Vec<PortShown>,
 }
 
-/// Lays out `rows` under `header` like Go's `tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)`.
-pub fn tabwrite(header: &[&str], rows: &[Vec<String>]) -> String {
-    tabwrite_min(header, rows, 10)
+/// How one of Go's `text/tabwriter` writers is set up:
+/// `tabwriter.NewWriter(w, minwidth, 1, padding, ' ', 0)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoTabwriter {
+    /// Minimum cell width, padding included.
+    pub minwidth: usize,
+    /// Spaces added to the widest cell of a column.
+    pub padding: usize,
 }
 
-/// [`tabwrite`] with another minimum cell width (`tabwriter.NewWriter(w, min, 1, 3, ' ', 0)`).
-pub fn tabwrite_min(header: &[&str], rows: &[Vec<String>], min: usize) -> String {
-    let cols = header.len();
-    let mut widths = vec![0usize; cols];
-    let all: Vec<Vec<String>> = std::iter::once(header.iter().map(|s| s.to_string()).collect())
-        .chain(rows.iter().cloned())
-        .collect();
-    for r in &all {
-        for (i, c) in r.iter().enumerate().take(cols) {
-            widths[i] = widths[i].max(c.chars().count() + 3).max(min);
-        }
+/// The docker CLI's formatter (`cli/command/formatter`): `ps`, `stats`, `volumes` and every
+/// `--format 'table …'` template.
+pub const DOCKER_CLI: GoTabwriter = GoTabwriter {
+    minwidth: 10,
+    padding: 3,
+};
+
+/// Compose's own `formatter.Print` (`cmd/formatter/pretty.go`): `ls`, `images`,
+/// `config --variables`.
+pub const COMPOSE_PRETTY: GoTabwriter = GoTabwriter {
+    minwidth: 20,
+    padding: 3,
+};
+
+/// Compose's `top` (`cmd/compose/top.go`).
+pub const COMPOSE_TOP: GoTabwriter = GoTabwriter {
+    minwidth: 4,
+    padding: 2,
+};
+
+/// `text` (tab-terminated cells, newline-terminated lines) laid out as Go's tabwriter lays it
+/// out: a column is a run of contiguous lines that have a tab-terminated cell in it, each of
+/// its cells padded to the widest plus `padding` (at least `minwidth`); the text after a
+/// line's last tab is no column's and is written as it is. So a row whose last cell is empty
+/// ends with the padding of the cell before it, exactly as docker prints it.
+pub fn tabwrite_text(text: &str, w: GoTabwriter) -> String {
+    use std::io::Write;
+    // The crate's width is max(minwidth, widest) + padding; Go's max(minwidth, widest +
+    // padding).
+    let mut tw = tabwriter::TabWriter::new(Vec::new())
+        .minwidth(w.minwidth.saturating_sub(w.padding))
+        .padding(w.padding);
+    // Writing to and flushing into a Vec cannot fail.
+    let _ = tw.write_all(text.as_bytes());
+    let _ = tw.flush();
+    String::from_utf8_lossy(&tw.into_inner().unwrap_or_default()).into_owned()
+}
+
+/// `header` and `rows` written as Go code writes them into a tabwriter
+/// (`fmt.Fprintf(w, "%s\t%s\n", …)`: cells joined by tabs, the last one not tab-terminated),
+/// then laid out by [`tabwrite_text`].
+pub fn tab_table<S: AsRef<str>>(w: GoTabwriter, header: &[&str], rows: &[Vec<S>]) -> String {
+    let mut text = header.join("\t");
+    text.push('\n');
+    for r in rows {
+        let cells: Vec<&str> = r.iter().map(AsRef::as_ref).collect();
+        text.push_str(&cells.join("\t"));
+        text.push('\n');
     }
-    let mut out = String::new();
-    for r in &all {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate().take(cols) {
-            if i + 1 == cols {
-                line.push_str(c);
-            } else {
-                line.push_str(c);
-                line.push_str(&" ".repeat(widths[i] - c.chars().count()));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    tabwrite_text(&text, w)
+}
+
+/// [`tab_table`] with the docker CLI's settings.
+pub fn tabwrite<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> String {
+    tab_table(DOCKER_CLI, header, rows)
 }
 
 /// The `ps` table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS, sorted by name.
@@ -216,7 +250,7 @@ pub fn ls_table(rows: &[ProjectRow]) -> String {
         .iter()
         .map(|r| vec![r.name.clone(), r.status.clone(), r.config_files.clone()])
         .collect();
-    tabwrite_min(&["NAME", "STATUS", "CONFIG FILES"], &cells, 20)
+    tab_table(COMPOSE_PRETTY, &["NAME", "STATUS", "CONFIG FILES"], &cells)
 }
 
 /// `ls --format json`: one line holding a JSON array.
@@ -328,11 +362,81 @@ mod tests {
     fn tabwriter_layout() {
         let t = tabwrite(
             &["NAME", "X"],
-            &[vec!["a-very-long-name".into(), "1".into()]],
+            &[vec!["a-very-long-name".to_string(), "1".into()]],
         );
         assert_eq!(t, "NAME               X\na-very-long-name   1\n");
-        let t = tabwrite(&["NAME", "X"], &[]);
-        assert_eq!(t, "NAME      X\n");
+        let none: &[Vec<String>] = &[];
+        assert_eq!(tabwrite(&["NAME", "X"], none), "NAME      X\n");
+        // An empty cell before the last is padded like any other; an empty last cell leaves
+        // the padding of the cell before it in place.
+        assert_eq!(
+            tabwrite_text("A\tB\tC\nxx\t\t\n", DOCKER_CLI),
+            "A         B         C\nxx                  \n"
+        );
+        // A line of one cell ends every column: the lines after it are aligned anew.
+        assert_eq!(
+            tabwrite_text("A\tB\nlong-name-here\tx\nbreak\nC\tD\n", DOCKER_CLI),
+            "A                B\nlong-name-here   x\nbreak\nC         D\n"
+        );
+        // A column runs only over contiguous lines having it.
+        assert_eq!(
+            tabwrite_text("a\tb\tc\naaaaaaaaaaaa\tb\nx\n", DOCKER_CLI),
+            "a              b         c\naaaaaaaaaaaa   b\nx\n"
+        );
+        // Wide characters count twice, as the docker CLI's tabwriter counts them.
+        assert_eq!(
+            tabwrite_text("名前名前名前\tX\na\tb\n", DOCKER_CLI),
+            "名前名前名前   X\na              b\n"
+        );
+        assert_eq!(
+            tab_table(
+                COMPOSE_TOP,
+                &["SERVICE", "#", "C"],
+                &[vec!["web", "1", "x"]]
+            ),
+            "SERVICE  #   C\nweb      1   x\n"
+        );
+    }
+
+    /// `ps` exactly as docker compose prints it, trailing spaces included: the node wrapper
+    /// splits rows on runs of spaces and needs the empty PORTS cell's padding.
+    #[test]
+    fn ps_table_golden() {
+        let mut db = row();
+        db.name = "p-db-1".into();
+        db.image = "rcompose-test/busybox:latest".into();
+        db.command = "sleep 300".into();
+        db.service = "db".into();
+        db.ports = String::new();
+        let mut web = row();
+        web.status = "Up 2 minutes (healthy)".into();
+        let mut worker = row();
+        worker.name = "p-worker-1".into();
+        worker.command = "true".into();
+        worker.service = "worker".into();
+        worker.status = "Exited (0) 1 second ago".into();
+        worker.ports = String::new();
+        let now = row().created + 120;
+        assert_eq!(
+            ps_table(&[worker, web, db.clone()], now, true),
+            concat!(
+                "NAME         IMAGE                          COMMAND                  SERVICE   CREATED         STATUS                    PORTS\n",
+                "p-db-1       rcompose-test/busybox:latest   \"sleep 300\"              db        2 minutes ago   Up 2 minutes              \n",
+                "p-web-1      busybox                        \"httpd -f -p 80 -h /…\"   web       2 minutes ago   Up 2 minutes (healthy)    127.0.0.1:8080->80/tcp\n",
+                "p-worker-1   busybox                        \"true\"                   worker    2 minutes ago   Exited (0) 1 second ago   \n",
+            )
+        );
+        assert_eq!(
+            ps_table(&[db], now, true),
+            concat!(
+                "NAME      IMAGE                          COMMAND       SERVICE   CREATED         STATUS         PORTS\n",
+                "p-db-1    rcompose-test/busybox:latest   \"sleep 300\"   db        2 minutes ago   Up 2 minutes   \n",
+            )
+        );
+        assert_eq!(
+            ps_table(&[], now, true),
+            "NAME      IMAGE     COMMAND   SERVICE   CREATED   STATUS    PORTS\n"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::table::tabwrite;
+use super::table::{DOCKER_CLI, tabwrite_text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -27,8 +27,9 @@ impl Template {
     /// `\n` in the text stand for a tab and a newline, as the docker CLI reads them.
     pub fn parse(text: &str) -> Result<Template, String> {
         let (table, body) = match text.strip_prefix("table") {
+            // The docker CLI trims spaces (only spaces) around what follows `table`.
             Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => {
-                (true, rest.trim_start())
+                (true, rest.trim_matches(' '))
             }
             _ => (false, text),
         };
@@ -113,13 +114,15 @@ impl Template {
         if !self.table {
             return Ok(lines.into_iter().map(|l| l + "\n").collect());
         }
-        let header = self.header_with(titles);
-        let titles: Vec<&str> = header.split('\t').collect();
-        let rows: Vec<Vec<String>> = lines
-            .iter()
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect();
-        Ok(tabwrite(&titles, &rows))
+        // As the docker CLI: the header line, then every rendered row, each followed by a
+        // newline, through its tabwriter.
+        let mut text = self.header_with(titles);
+        text.push('\n');
+        for l in lines {
+            text.push_str(&l);
+            text.push('\n');
+        }
+        Ok(tabwrite_text(&text, DOCKER_CLI))
     }
 }
 

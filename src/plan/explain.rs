@@ -111,6 +111,8 @@ pub fn explain(plan: &Plan, project: &Project, observed: &ObservedState) -> Vec<
                 removal_reason(service, name),
             ),
             Action::RemoveNetwork { name, .. } => entry("network", name.clone(), "remove", vec![]),
+            Action::NetworkInUse { name } => entry("network", name.clone(), "keep", vec![]),
+            Action::VolumeInUse { name } => entry("volume", name.clone(), "keep", vec![]),
             Action::RemoveVolume { name } => entry("volume", name.clone(), "remove", vec![]),
             Action::RecreateNetwork { spec, .. } => entry(
                 "network",

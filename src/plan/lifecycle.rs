@@ -229,6 +229,17 @@ fn normalize_reference(image: &str) -> String {
     }
 }
 
+/// Names of the containers `plan` removes.
+fn plan_removed_names(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::RemoveContainer { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Plans `down`: stop and remove containers in reverse dependency order, then the project's
 /// networks, then (with `-v`) its volumes. Only resources labelled with this project are
 /// removed: never an external volume, never another project's.
@@ -281,17 +292,19 @@ pub fn plan_down(graph: &DependencyGraph, observed: &ObservedState, opts: &DownO
             removals.clone(),
         );
     }
-    // Networks and volumes go only when the whole project goes.
-    if !opts.services.is_empty() {
-        return plan;
-    }
-    let owned_network = |name: &str| {
-        observed
-            .network(name)
-            .is_some_and(|n| observed.owns(&n.labels))
-    };
+    // The project's networks go after its containers, also with services named (compose
+    // tries them all): one a remaining container is attached to is kept with a warning.
+    let removed = plan_removed_names(&plan);
     let networks: Vec<String> = match &opts.networks {
-        Some(names) => names.iter().filter(|n| owned_network(n)).cloned().collect(),
+        Some(names) => names
+            .iter()
+            .filter(|n| {
+                observed
+                    .network(n)
+                    .is_some_and(|net| observed.owns(&net.labels))
+            })
+            .cloned()
+            .collect(),
         None => observed
             .networks
             .iter()
@@ -300,14 +313,22 @@ pub fn plan_down(graph: &DependencyGraph, observed: &ObservedState, opts: &DownO
             .collect(),
     };
     for name in networks {
-        plan.add(
+        let in_use = observed
+            .containers
+            .iter()
+            .any(|c| !removed.contains(&c.name) && c.networks.contains(&name));
+        let action = if in_use {
+            Action::NetworkInUse { name }
+        } else {
             Action::RemoveNetwork {
                 name,
                 project: observed.project.clone(),
-            },
-            removals.clone(),
-        );
+            }
+        };
+        plan.add(action, removals.clone());
     }
+    // With -v the project's named volumes go too, also with services named (as compose):
+    // one a remaining container mounts is kept with a warning.
     if opts.volumes {
         let owned_volume = |name: &str| {
             observed
@@ -324,7 +345,16 @@ pub fn plan_down(graph: &DependencyGraph, observed: &ObservedState, opts: &DownO
                 .collect(),
         };
         for name in volumes {
-            plan.add(Action::RemoveVolume { name }, removals.clone());
+            let in_use = observed
+                .containers
+                .iter()
+                .any(|c| !removed.contains(&c.name) && c.volumes.contains(&name));
+            let action = if in_use {
+                Action::VolumeInUse { name }
+            } else {
+                Action::RemoveVolume { name }
+            };
+            plan.add(action, removals.clone());
         }
     }
     plan

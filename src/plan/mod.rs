@@ -86,7 +86,16 @@ pub enum Action {
         name: String,
         project: String,
     },
+    /// A project network `down` leaves because a remaining container is attached to it:
+    /// reported as compose reports a network the engine refuses to remove.
+    NetworkInUse {
+        name: String,
+    },
     RemoveVolume {
+        name: String,
+    },
+    /// A project volume `down -v SERVICE` leaves because a remaining container mounts it.
+    VolumeInUse {
         name: String,
     },
     /// Replace a network whose configuration changed: disconnect `reconnect`'s containers,
@@ -145,6 +154,8 @@ impl Action {
             Action::StopContainer { name, .. } => format!("stop {name}"),
             Action::RemoveContainer { name, .. } => format!("remove {name}"),
             Action::RemoveNetwork { name, .. } => format!("remove network {name}"),
+            Action::NetworkInUse { name } => format!("keep network {name} (in use)"),
+            Action::VolumeInUse { name } => format!("keep volume {name} (in use)"),
             Action::RemoveVolume { name } => format!("remove volume {name}"),
             Action::RecreateNetwork { spec, .. } => format!("recreate network {}", spec.name),
             Action::RemoveImage { image } => format!("remove image {image}"),
