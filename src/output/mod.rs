@@ -5,6 +5,7 @@ pub mod diagnostic;
 pub mod graph;
 pub mod images;
 pub mod logs;
+pub mod plan;
 pub mod progress;
 pub mod resources;
 pub mod table;
