@@ -7,7 +7,8 @@ use futures::future::join_all;
 use super::{Context, ExitCode};
 use crate::cli::{BuildArgs, PullArgs};
 use crate::engine::Engine;
-use crate::engine::build::{BuildRequest, SecretValue, build, choose_builder, pull_image};
+use crate::engine::build::{BuildRequest, SecretValue, build, choose_builder};
+use crate::engine::registry::pull_image;
 use crate::model::Project;
 use crate::model::build::Build;
 use crate::model::host::FileSource;
@@ -371,7 +372,7 @@ pub async fn push_services(
         return Ok(());
     }
     let results = join_all(pushes.iter().map(|(service, image)| {
-        crate::engine::push::push_image(engine, image, service, &ctx.progress, quiet)
+        crate::engine::registry::push_image(engine, image, service, &ctx.progress, quiet)
     }))
     .await;
     let mut failed = None;

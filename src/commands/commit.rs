@@ -7,19 +7,8 @@ use super::{Context, ExitCode};
 use crate::cli::CommitArgs;
 use crate::engine::query::service_container;
 use crate::engine::service_ops::{CommitRequest, commit};
+use crate::model::image::ImageRef;
 use crate::output::progress::{Event, Status};
-
-/// Splits `repo[:tag]` (a `:` before the last `/` belongs to a registry port).
-fn split_reference(reference: &str) -> (String, Option<String>) {
-    let last_slash = reference.rfind('/').map_or(0, |i| i + 1);
-    match reference[last_slash..].rfind(':') {
-        Some(i) => (
-            reference[..last_slash + i].to_string(),
-            Some(reference[last_slash + i + 1..].to_string()),
-        ),
-        None => (reference.to_string(), None),
-    }
-}
 
 pub async fn run(ctx: &Context, args: CommitArgs) -> Result<ExitCode> {
     let target = ctx.project_or_name(&[])?;
@@ -28,8 +17,8 @@ pub async fn run(ctx: &Context, args: CommitArgs) -> Result<ExitCode> {
     let container = service_container(&engine, target.name(), &args.service, args.index).await?;
     let (repo, tag) = match args.reference.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => {
-            let (repo, tag) = split_reference(r);
-            (Some(repo), tag)
+            let image = ImageRef::parse(r);
+            (Some(image.name.to_string()), image.tag.map(str::to_string))
         }
         None => (None, None),
     };
@@ -67,24 +56,5 @@ pub async fn run(ctx: &Context, args: CommitArgs) -> Result<ExitCode> {
             ctx.progress.finish();
             Err(e.into())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_reference;
-
-    #[test]
-    fn references_split_at_the_tag_colon_only() {
-        assert_eq!(split_reference("app"), ("app".into(), None));
-        assert_eq!(split_reference("app:v1"), ("app".into(), Some("v1".into())));
-        assert_eq!(
-            split_reference("localhost:5000/app"),
-            ("localhost:5000/app".into(), None)
-        );
-        assert_eq!(
-            split_reference("localhost:5000/app:v2"),
-            ("localhost:5000/app".into(), Some("v2".into()))
-        );
     }
 }

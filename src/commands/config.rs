@@ -14,6 +14,7 @@ use super::{Context, ExitCode, load_error};
 use crate::cli::ConfigArgs;
 use crate::model::canonical::{self, CanonicalOptions};
 use crate::model::hash::service_hash;
+use crate::model::image::ImageRef;
 use crate::model::interpolate::extract_tree_variables;
 use crate::model::load::{self as loader, LoadOptions};
 use crate::model::{Project, merge, normalize_project_name, yaml};
@@ -350,7 +351,7 @@ fn pin_image_digests(ctx: &Context, project: &Project) -> Result<Vec<(String, St
                 out.push((service.clone(), image.clone()));
                 continue;
             }
-            let digests = crate::engine::push::repo_digests(&engine, image)
+            let digests = crate::engine::registry::repo_digests(&engine, image)
                 .await
                 .map_err(|e| {
                     if e.is_not_found() {
@@ -375,16 +376,8 @@ fn pin_image_digests(ctx: &Context, project: &Project) -> Result<Vec<(String, St
 
 /// The digest of `repo@digest` entries whose repository is `image`'s, else the first one.
 fn pick_digest(image: &str, repo_digests: &[String]) -> Option<String> {
-    let familiar = |r: &str| {
-        r.trim_start_matches("docker.io/")
-            .trim_start_matches("library/")
-            .to_string()
-    };
-    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
-    let repo = match image[last_slash..].rfind(':') {
-        Some(i) => &image[..last_slash + i],
-        None => image,
-    };
+    let familiar = |r: &str| ImageRef::parse(r).familiar_name().to_string();
+    let repo = ImageRef::parse(image).name;
     let split: Vec<(&str, &str)> = repo_digests
         .iter()
         .filter_map(|d| d.split_once('@'))

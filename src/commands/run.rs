@@ -162,15 +162,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
             recreate_diverged_volumes: false,
         },
     )?;
-    for w in &planned.warnings {
-        crate::output::warn(w);
-    }
-    if !planned.orphans.is_empty() && !ignore_orphans {
-        crate::output::warn(&format!(
-            "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
-            planned.orphans.join(" ")
-        ));
-    }
+    crate::output::plan::warnings(&planned.warnings, &planned.orphans, ignore_orphans);
     let mut plan = planned.plan;
     if !observed.images.contains_key(&image) {
         if target.pull_policy.as_deref() == Some("never") || args.pull.as_deref() == Some("never") {

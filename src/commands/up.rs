@@ -121,18 +121,11 @@ pub async fn run(ctx: &Context, args: UpArgs) -> Result<ExitCode> {
             }
         }
     }
-    for w in &planned.warnings {
-        crate::output::warn(w);
-    }
-    if !planned.orphans.is_empty() && !ignore_orphans {
-        crate::output::warn(&format!(
-            "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
-            planned.orphans.join(" ")
-        ));
-    }
+    crate::output::plan::warnings(&planned.warnings, &planned.orphans, ignore_orphans);
     if args.dry_run || ctx.global.dry_run || args.plan_format.is_some() {
         let format = args.plan_format.as_deref().unwrap_or("text");
-        super::plan::print(&project, &observed, &planned.plan, format)?;
+        let explained = crate::plan::explain::explain(&planned.plan, &project, &observed);
+        crate::output::plan::print(&explained, format == "json")?;
         return Ok(0);
     }
     let started_at = std::time::SystemTime::now()

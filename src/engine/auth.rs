@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use bollard::auth::DockerCredentials;
 
 use super::EngineError;
+use crate::model::image::ImageRef;
 use crate::model::registry_auth::{
-    AuthConfig, Credentials, Source, config_key, helper_has_none, parse_helper_reply, registry_of,
+    AuthConfig, Credentials, Source, config_key, helper_has_none, parse_helper_reply,
 };
 
 /// Where the docker config file is, taken from the environment when the engine was connected.
@@ -80,7 +81,7 @@ impl RegistryAuth {
     }
 
     fn for_image_blocking(&self, image: &str) -> Result<ImageAuth, EngineError> {
-        let registry = registry_of(image);
+        let registry = ImageRef::parse(image).registry().to_string();
         let (config, problem) = self.load();
         let file = self.config_file.display();
         let (credentials, origin) = match config.source(&registry) {

@@ -15,6 +15,7 @@ use super::build_session::{self, SessionContent};
 use super::context::{ContextSpec, stream_context};
 use super::{Engine, EngineError};
 use crate::model::build::Build;
+use crate::model::image::ImageRef;
 use crate::output::progress::{Event, Progress, ProgressMode, Status};
 
 /// One image to build.
@@ -151,10 +152,8 @@ pub async fn build(
         return Err(e);
     }
     for tag in &b.tags {
-        let (repo, t) = match tag.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
-            Some((r, t)) => (r.to_string(), t.to_string()),
-            None => (tag.clone(), "latest".to_string()),
-        };
+        let named = ImageRef::parse(tag);
+        let (repo, t) = (named.name.to_string(), named.tag_or_latest().to_string());
         engine
             .docker
             .tag_image(
@@ -464,78 +463,6 @@ async fn session_content(
         content.ssh.insert(id.clone(), path.clone());
     }
     Ok(content)
-}
-
-/// Pulls `image` for `services`, reporting ` Image <name> Pulling` / ` Image <name> Pulled`.
-pub async fn pull_image(
-    engine: &Engine,
-    image: &str,
-    services: &[String],
-    progress: &Progress,
-    quiet: bool,
-) -> Result<(), EngineError> {
-    let event = |status, text: &str| {
-        if !quiet {
-            progress.event(Event::new("Image", image, status, text));
-        }
-    };
-    event(Status::Working, "Pulling");
-    match pull(engine, image, services, "could not be pulled").await {
-        Ok(()) => {
-            event(Status::Done, "Pulled");
-            Ok(())
-        }
-        Err(e) => {
-            event(Status::Error, "Error");
-            Err(e)
-        }
-    }
-}
-
-/// Pulls `image` with the credentials the docker config file has for its registry. A failure
-/// keeps the engine's message and adds which service wanted the image, the registry, and where
-/// the credentials came from (or that there were none); `what` says what went wrong.
-pub(crate) async fn pull(
-    engine: &Engine,
-    image: &str,
-    services: &[String],
-    what: &str,
-) -> Result<(), EngineError> {
-    let who = match services {
-        [] => String::new(),
-        [one] => format!("service {one:?}: "),
-        many => format!("services {}: ", many.join(", ")),
-    };
-    let auth = engine
-        .auth
-        .for_image(image)
-        .await
-        .map_err(|e| EngineError::Other(format!("{who}image {image} {what}: {e}")))?;
-    let (repo, tag) = super::executor::split_image(image);
-    let mut stream = engine.docker.create_image(
-        Some(bollard::query_parameters::CreateImageOptions {
-            from_image: Some(repo),
-            tag: Some(tag),
-            ..Default::default()
-        }),
-        None,
-        auth.credentials.clone(),
-    );
-    while let Some(item) = stream.next().await {
-        if let Err(e) = item {
-            let message = match e {
-                bollard::errors::Error::DockerStreamError { error } => {
-                    format!("Error response from daemon: {error}")
-                }
-                other => engine.error(other).to_string(),
-            };
-            return Err(EngineError::Other(format!(
-                "{message}\n{who}image {image} {what} from registry {} ({})",
-                auth.registry, auth.origin
-            )));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ async fn run_action(
         }
         Action::PullImage { image, services } => {
             progress.event(Event::new("Image", image, Status::Working, "Pulling"));
-            super::build::pull(
+            super::registry::pull(
                 engine,
                 image,
                 services,
@@ -772,36 +772,5 @@ async fn await_condition(
             }
         }
         tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Splits `repo[:tag][@digest]` for the pull API.
-pub(crate) fn split_image(image: &str) -> (String, String) {
-    if let Some((repo, digest)) = image.split_once('@') {
-        return (repo.to_string(), digest.to_string());
-    }
-    let last_slash = image.rfind('/').map(|i| i + 1).unwrap_or(0);
-    match image[last_slash..].rfind(':') {
-        Some(i) => (
-            image[..last_slash + i].to_string(),
-            image[last_slash + i + 1..].to_string(),
-        ),
-        None => (image.to_string(), "latest".to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_image;
-
-    #[test]
-    fn splits_images() {
-        assert_eq!(split_image("busybox"), ("busybox".into(), "latest".into()));
-        assert_eq!(split_image("a/b:1.2"), ("a/b".into(), "1.2".into()));
-        assert_eq!(
-            split_image("localhost:5000/x"),
-            ("localhost:5000/x".into(), "latest".into())
-        );
-        assert_eq!(split_image("x@sha256:ab"), ("x".into(), "sha256:ab".into()));
     }
 }

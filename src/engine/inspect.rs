@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use bollard::query_parameters::{ListContainersOptions, TopOptions};
 
 use super::{Engine, EngineError};
+use crate::model::image::ImageRef;
 use crate::output::images::ImageRow;
 use crate::plan::observed::labels;
 
@@ -136,14 +137,8 @@ fn split_reference(reference: &str, repo_tags: Option<&[String]>) -> (String, St
     } else {
         reference.to_string()
     };
-    let last_slash = chosen.rfind('/').map(|i| i + 1).unwrap_or(0);
-    match chosen[last_slash..].rfind(':') {
-        Some(i) => (
-            chosen[..last_slash + i].to_string(),
-            chosen[last_slash + i + 1..].to_string(),
-        ),
-        None => (chosen, "latest".into()),
-    }
+    let image = ImageRef::parse(&chosen);
+    (image.name.to_string(), image.tag_or_latest().to_string())
 }
 
 /// The processes of one running container.

@@ -31,7 +31,7 @@ use super::service::PathError;
 mod emit;
 mod syntax;
 
-pub use emit::{go_float, natural_cmp};
+pub use emit::{go_float, go_g, natural_cmp};
 pub use syntax::{format_duration, parse_duration};
 
 /// Which of compose's loader stages run (the `config` flags that turn them off).
@@ -572,18 +572,7 @@ fn abs_path(v: &mut Value, base: &Path, home: Option<&str>) {
 
 fn abs_context(v: &mut Value, base: &Path, home: Option<&str>) {
     if let Value::String(s) = v {
-        let remote = s.contains("://")
-            || s.starts_with("service:")
-            || [
-                "https://",
-                "http://",
-                "git://",
-                "ssh://",
-                "github.com/",
-                "git@",
-            ]
-            .iter()
-            .any(|p| s.starts_with(p));
+        let remote = super::paths::is_remote(s) || s.starts_with("service:");
         if !remote {
             abs_path(v, base, home);
         }

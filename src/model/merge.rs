@@ -33,6 +33,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::canonical::go_g;
 use super::yaml::TaggedPath;
 
 /// A merge or de-duplication failure, worded as compose-go words it.
@@ -871,7 +872,7 @@ fn go_format(verb: char, v: &Value) -> String {
                 Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
                     (Some(i), _, _) => i.to_string(),
                     (_, Some(u), _) => u.to_string(),
-                    (_, _, Some(f)) => go_float(f),
+                    (_, _, Some(f)) => go_g(f),
                     _ => n.to_string(),
                 },
                 Value::String(s) => s.clone(),
@@ -890,47 +891,6 @@ fn go_format(verb: char, v: &Value) -> String {
             }
         }
     }
-}
-
-/// A float as Go's `%v` prints it: the shortest digits, in exponent form below 1e-4 and from 1e6
-/// on (`%g` with the shortest precision decides with precision 6).
-fn go_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits, like Go's shortest formatting.
-    let e = format!("{:e}", f.abs());
-    let (mantissa, exp) = e.split_once('e').unwrap_or((e.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if f < 0.0 { "-" } else { "" };
-    if !(-4..6).contains(&exp) {
-        let (first, rest) = digits.split_at(1.min(digits.len()));
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
-    }
-    let nd = digits.len() as i32;
-    let dp = exp + 1;
-    let body = if dp <= 0 {
-        format!("0.{}{digits}", "0".repeat((-dp) as usize))
-    } else if dp >= nd {
-        format!("{digits}{}", "0".repeat((dp - nd) as usize))
-    } else {
-        let (int, frac) = digits.split_at(dp as usize);
-        format!("{int}.{frac}")
-    };
-    format!("{sign}{body}")
 }
 
 #[cfg(test)]
@@ -1036,13 +996,13 @@ mod tests {
 
     #[test]
     fn go_formatting() {
-        assert_eq!(go_float(1.0), "1");
-        assert_eq!(go_float(1.5), "1.5");
-        assert_eq!(go_float(123456.0), "123456");
-        assert_eq!(go_float(1234567.0), "1.234567e+06");
-        assert_eq!(go_float(0.0001), "0.0001");
-        assert_eq!(go_float(0.00001), "1e-05");
-        assert_eq!(go_float(-2.5e-7), "-2.5e-07");
+        assert_eq!(go_g(1.0), "1");
+        assert_eq!(go_g(1.5), "1.5");
+        assert_eq!(go_g(123456.0), "123456");
+        assert_eq!(go_g(1234567.0), "1.234567e+06");
+        assert_eq!(go_g(0.0001), "0.0001");
+        assert_eq!(go_g(0.00001), "1e-05");
+        assert_eq!(go_g(-2.5e-7), "-2.5e-07");
         assert_eq!(go_format('d', &json!("80")), "%!d(string=80)");
         assert_eq!(go_format('s', &Value::Null), "%!s(<nil>)");
         assert_eq!(

@@ -15,6 +15,7 @@ pub mod extends;
 pub mod graph;
 pub mod hash;
 pub mod host;
+pub mod image;
 pub mod include;
 pub mod interpolate;
 pub mod load;

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::service::absolute;
 
-fn is_remote(s: &str) -> bool {
+/// Whether a path-like value is a URL or git remote (`https://…`, `git@…`, `github.com/…`)
+/// rather than a local path.
+pub fn is_remote(s: &str) -> bool {
     s.contains("://") || s.starts_with("git@") || s.starts_with("github.com/")
 }
 

@@ -1,6 +1,6 @@
 //! Registry credentials as the docker CLI keeps them in `config.json` (`auths`, `credsStore`,
-//! `credHelpers`): parsing, the registry an image reference names, and which entry or credential
-//! helper answers for it. Pure: reading the file and running helpers is `engine::auth`'s job.
+//! `credHelpers`): parsing, and which entry or credential helper answers for a registry (the
+//! registry an image names is [`super::image::ImageRef::registry`]). Pure: reading the file and running helpers is `engine::auth`'s job.
 
 use std::collections::BTreeMap;
 
@@ -9,9 +9,6 @@ use serde::Deserialize;
 
 /// The key Docker Hub credentials are stored under (what `docker login` writes).
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
-
-/// The registry of images without an explicit registry host.
-pub const DOCKER_HUB: &str = "docker.io";
 
 /// A user name and secret for one registry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -83,21 +80,6 @@ pub enum Source {
     Inline(Credentials),
     /// Nothing configured for this registry.
     None,
-}
-
-/// The registry host an image reference names: the first path component when it looks like a
-/// host (has a `.` or `:`, or is `localhost`), else Docker Hub.
-pub fn registry_of(image: &str) -> String {
-    match image.split_once('/') {
-        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
-            if first == "index.docker.io" || first == "registry-1.docker.io" {
-                DOCKER_HUB.to_string()
-            } else {
-                first.to_string()
-            }
-        }
-        _ => DOCKER_HUB.to_string(),
-    }
 }
 
 /// A config key (`https://host/v1/`, `host`, `http://host`) as the registry host it stands for,
@@ -253,15 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn registry_hosts_like_the_docker_cli() {
-        assert_eq!(registry_of("busybox"), "docker.io");
-        assert_eq!(registry_of("library/busybox:1"), "docker.io");
-        assert_eq!(registry_of("me/app"), "docker.io");
-        assert_eq!(registry_of("docker.io/me/app"), "docker.io");
-        assert_eq!(registry_of("index.docker.io/me/app"), "docker.io");
-        assert_eq!(registry_of("127.0.0.1:5000/x/y:t"), "127.0.0.1:5000");
-        assert_eq!(registry_of("localhost/x"), "localhost");
-        assert_eq!(registry_of("ghcr.io/o/r@sha256:ab"), "ghcr.io");
+    fn config_keys_like_the_docker_cli() {
         assert_eq!(config_key("docker.io"), DOCKER_HUB_KEY);
         assert_eq!(config_key("127.0.0.1:5000"), "127.0.0.1:5000");
         assert_eq!(

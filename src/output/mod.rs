@@ -6,6 +6,7 @@ pub mod graph;
 pub mod images;
 pub mod live;
 pub mod logs;
+pub mod plan;
 pub mod progress;
 pub mod resources;
 pub mod table;

@@ -62,8 +62,8 @@ fn exponent(digits: &str, point: i32, min_exp_digits: usize) -> String {
     out
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, which is also what `fmt.Sprint` and go-yaml print
-/// for a float: `0.001`, `1e-05`, `1e+06`, `1.5`, `2`.
+/// A float as go-yaml writes it: Go's shortest `%g` digits (`0.001`, `1e-05`, `1e+06`, `1.5`,
+/// `2`) with YAML's `.nan`, `.inf` and `-.inf`.
 pub fn go_float(f: f64) -> String {
     if f.is_nan() {
         return ".nan".into();
@@ -71,6 +71,26 @@ pub fn go_float(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { ".inf" } else { "-.inf" }.into();
     }
+    finite_g(f)
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, what `fmt.Sprint` and `%v` print: as
+/// [`go_float`] but `NaN`, `+Inf`, `-Inf` and a signed `-0`.
+pub fn go_g(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    if f == 0.0 && f.is_sign_negative() {
+        return "-0".into();
+    }
+    finite_g(f)
+}
+
+/// The shortest `%g` digits of a finite float, exponent form below 1e-4 and from 1e6 on.
+fn finite_g(f: f64) -> String {
     let (digits, point) = shortest_digits(f);
     let e = point - 1;
     let body = if digits != "0" && !(-4..6).contains(&e) {
