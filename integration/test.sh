@@ -13,7 +13,7 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo is required (install Rust with rustup)" >&2; exit 1; }
 
-bash integration/engine.sh
+bash integration/engine.sh --test-tools
 # Benchmarks and examples must keep compiling, though they hold no tests.
 cargo build --examples --quiet
 
