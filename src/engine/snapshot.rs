@@ -175,7 +175,12 @@ pub async fn volume_sizes(
         None,
     )
     .await?;
-    let mut sizes = vec![0u64; volumes.len()];
+    Ok(parse_du(&out, volumes.len()))
+}
+
+/// Sizes in bytes from `du -sk /v/0 /v/1 ...` output, by index; 0 for a missing line.
+fn parse_du(out: &str, n: usize) -> Vec<u64> {
+    let mut sizes = vec![0u64; n];
     for line in out.lines() {
         let mut parts = line.split_whitespace();
         if let (Some(kb), Some(dir)) = (parts.next(), parts.next())
@@ -187,7 +192,7 @@ pub async fn volume_sizes(
             sizes[i] = kb.parse::<u64>().unwrap_or(0) * 1024;
         }
     }
-    Ok(sizes)
+    sizes
 }
 
 /// Writes a portable tar to `dest`: `rcompose-snapshot.json` (`manifest`) first, then
@@ -424,4 +429,23 @@ pub async fn restore_volume(
     let binds = vec![format!("{volume}:/data")];
     helper(engine, image, binds, &script, Some(src), None).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn du_output_is_read_by_index() {
+        assert_eq!(parse_du("12\t/v/1\n3\t/v/0\n", 3), [3072, 12288, 0]);
+        assert_eq!(parse_du("junk\n7 /v/9\n", 1), [0]);
+    }
+
+    #[test]
+    fn snapshot_volume_names_hold_project_name_and_key() {
+        assert_eq!(
+            snapshot_volume_name("people", "seed", "db-data"),
+            "rcompose-snapshot_people_seed_db-data"
+        );
+    }
 }
