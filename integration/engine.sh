@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure a Docker Engine answers and that every image the tests and examples use exists locally.
 #
-# Installs Debian's docker.io, busybox-static, mmdebstrap, postgresql-client, docker-compose (v1,
-# for the interop tests) and docker-registry, apache2-utils and openssl (the private registry of the
-# registry-auth tests, run by integration/registry.sh) when missing, starts
-# dockerd in the background when no engine answers, and builds the images from local material only
-# (no registry is reachable here):
+# Installs Debian's docker.io, iptables, busybox-static and mmdebstrap (what the example needs) when
+# missing; with --test-tools also postgresql-client, docker-compose (v1, for the interop tests) and
+# docker-registry, apache2-utils and openssl (the private registry of the registry-auth tests, run by
+# integration/registry.sh). Starts dockerd in the background when no engine answers, and builds the
+# images from local material only (no registry is reachable here):
 #   rcompose-test/busybox:latest        busybox-static in a scratch image
 #   rcompose-test/debian-pg:base        Debian bookworm minbase + PostgreSQL 15 + busybox (mmdebstrap)
 #   rcompose-examples/people-db:latest  PostgreSQL server that initialises itself on first start
@@ -21,16 +21,23 @@ log() { echo "engine.sh: $*" >&2; }
 DOCKER=/usr/bin/docker
 [ -x "$DOCKER" ] || DOCKER=docker
 
+pkgs=(docker.io iptables busybox-static mmdebstrap)
+if [ "${1:-}" = --test-tools ]; then
+  pkgs+=(postgresql-client docker-compose docker-registry apache2-utils openssl)
+fi
 need_pkgs=()
-for pkg in docker.io busybox-static mmdebstrap postgresql-client iptables docker-compose \
-  docker-registry apache2-utils openssl; do
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing ${need_pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  log "installing ${need_pkgs[*]} (apt-get; its output goes to /tmp/engine-apt.log)"
+  # No questions, no debconf or needrestart chatter: apt's output is shown only when it fails.
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1
+  if ! { apt-get update -qq && apt-get install -y -qq "${need_pkgs[@]}"; } >/tmp/engine-apt.log 2>&1; then
+    log "apt-get failed; its last lines:"
+    tail -n 20 /tmp/engine-apt.log >&2
+    exit 1
+  fi
   [ -x /usr/bin/docker ] && DOCKER=/usr/bin/docker
 fi
 

@@ -1,10 +1,13 @@
-//! `snapshot save|restore|ls|rm` on compose-examples/people: rows saved, changed and deleted
-//! come back exactly on restore, also into a project that was `down -v`-ed.
+//! `snapshot save|restore|ls|rm|export|import`: snapshots are volumes on the engine, found by
+//! label; rows saved, changed and deleted come back exactly on restore, also into a project that
+//! was `down -v`-ed; ownership and modes are kept; old directory snapshots are still restored.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::harness::{TestProject, free_port, psql};
+use crate::harness::{TestProject, docker, docker_ok, free_port, psql};
+
+const HELPER: &str = "rcompose-test/busybox:latest";
 
 fn rows(db: u16) -> String {
     psql(
@@ -14,21 +17,29 @@ fn rows(db: u16) -> String {
     )
 }
 
-/// Waits until the database accepts queries again after its container was restarted.
-fn wait_db(db: u16) {
-    for _ in 0..150 {
-        let ok = std::process::Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &db.to_string(), "-U", "postgres"])
-            .args(["-d", "people", "-Atc", "SELECT 1"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if ok {
-            return;
+/// The project's snapshot volumes on the engine (by label), sorted.
+fn snapshot_volumes(project: &str) -> Vec<String> {
+    let out = docker(&[
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label=io.rcompose.snapshot.project={project}"),
+    ]);
+    let mut v: Vec<String> = out.lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+/// Removes the project's snapshot volumes when the test ends, however it ends.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for v in snapshot_volumes(&self.0) {
+            docker_ok(&["volume", "rm", "-f", &v]);
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    panic!("the database on 127.0.0.1:{db} does not come back");
 }
 
 #[test]
@@ -42,7 +53,9 @@ fn snapshot_restores_rows_exactly_and_after_down_v() {
     let p = p
         .env("APP_PORT", &app.to_string())
         .env("DB_PORT", &db.to_string())
-        .env("XDG_DATA_HOME", &data.path().to_string_lossy());
+        .env("XDG_DATA_HOME", &data.path().to_string_lossy())
+        .env("RCOMPOSE_SNAPSHOT_IMAGE", HELPER);
+    let _cleanup = Cleanup(p.name.clone());
     p.run(&["up", "-d", "--wait"]).success();
     psql(
         db,
@@ -54,25 +67,28 @@ fn snapshot_restores_rows_exactly_and_after_down_v() {
     let t = Instant::now();
     p.run(&["snapshot", "save", "seed"]).success();
     eprintln!("snapshot save: {:?}", t.elapsed());
-    let dir = data
-        .path()
-        .join(format!("rcompose/snapshots/{}/seed", p.name));
-    assert!(dir.join("db-data.tar.gz").is_file());
-    eprintln!(
-        "snapshot archive: {} bytes",
-        std::fs::metadata(dir.join("db-data.tar.gz")).unwrap().len()
-    );
-    assert!(dir.join("snapshot.json").is_file());
-    // The database was stopped for the copy and runs again.
+    // On the engine, one labelled volume per saved volume; nothing in the data directory.
+    let snap = format!("rcompose-snapshot_{}_seed_db-data", p.name);
+    assert_eq!(snapshot_volumes(&p.name), std::slice::from_ref(&snap));
+    let labels = TestProject::resource_labels("volume", &snap);
+    assert_eq!(labels["io.rcompose.snapshot.name"], "seed");
+    assert_eq!(labels["io.rcompose.snapshot.volume"], "db-data");
+    assert!(!data.path().join("rcompose").exists());
+    // The database was stopped for the copy and is healthy again when save returns: a query
+    // right away succeeds, no waiting.
     assert_eq!(p.container("db").state, "running");
-    wait_db(db);
+    assert_eq!(rows(db), "alice,bob");
     let ls = p.run(&["snapshot", "ls"]);
     ls.success();
-    assert!(
-        ls.stdout.lines().any(|l| l.starts_with("seed ")),
-        "{}",
-        ls.stdout
-    );
+    let line = ls
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("seed "))
+        .unwrap_or_else(|| panic!("{}", ls.stdout));
+    assert!(line.contains("MB") && line.ends_with("db-data"), "{line}");
+    p.run(&["snapshot", "save", "seed"])
+        .failure()
+        .stderr_contains("snapshot seed already exists");
 
     psql(
         db,
@@ -87,15 +103,32 @@ fn snapshot_restores_rows_exactly_and_after_down_v() {
     p.run(&["snapshot", "restore", "seed"]).success();
     eprintln!("snapshot restore: {:?}", t.elapsed());
     assert_eq!(p.container("db").state, "running");
-    wait_db(db);
     assert_eq!(rows(db), "alice,bob");
 
-    // Into a project whose volume is gone.
+    // `down -v` leaves the snapshot; it restores into the project whose volume is gone.
     p.run(&["down", "-v"]).success();
     assert!(p.volumes().is_empty());
+    assert_eq!(snapshot_volumes(&p.name), std::slice::from_ref(&snap));
     p.run(&["snapshot", "restore", "seed"]).success();
     assert_eq!(p.volumes(), [format!("{}_db-data", p.name)]);
     p.run(&["up", "-d", "--wait"]).success();
+    assert_eq!(rows(db), "alice,bob");
+
+    // Export, remove, import: the same rows come back from the file.
+    let file = data.path().join("seed.tar");
+    p.run(&["snapshot", "export", "seed", &file.to_string_lossy()])
+        .success();
+    assert!(std::fs::metadata(&file).unwrap().len() > 1_000_000);
+    p.run(&["snapshot", "rm", "seed"]).success();
+    assert!(snapshot_volumes(&p.name).is_empty());
+    p.run(&["snapshot", "import", &file.to_string_lossy(), "shared"])
+        .success();
+    assert_eq!(
+        snapshot_volumes(&p.name),
+        [format!("rcompose-snapshot_{}_shared_db-data", p.name)]
+    );
+    psql(db, "people", "DELETE FROM people");
+    p.run(&["snapshot", "restore", "shared"]).success();
     assert_eq!(rows(db), "alice,bob");
 
     // Listing and removing need only the project name: no compose file, another directory.
@@ -106,6 +139,7 @@ fn snapshot_restores_rows_exactly_and_after_down_v() {
             .args(args)
             .current_dir(elsewhere.path())
             .env("XDG_DATA_HOME", data.path())
+            .env("RCOMPOSE_SNAPSHOT_IMAGE", HELPER)
             .env_remove("COMPOSE_FILE")
             .env_remove("COMPOSE_PROJECT_NAME")
             .output()
@@ -116,14 +150,138 @@ fn snapshot_restores_rows_exactly_and_after_down_v() {
     assert!(
         String::from_utf8_lossy(&ls.stdout)
             .lines()
-            .any(|l| l.starts_with("seed ")),
+            .any(|l| l.starts_with("shared ")),
         "{ls:?}"
     );
-    let rm = by_name(&["snapshot", "rm", "seed"]);
+    let rm = by_name(&["snapshot", "rm", "shared"]);
     assert!(rm.status.success(), "{rm:?}");
-    assert!(!dir.exists());
-    let again = by_name(&["snapshot", "rm", "seed"]);
+    assert!(snapshot_volumes(&p.name).is_empty());
+    let again = by_name(&["snapshot", "rm", "shared"]);
     assert_eq!(again.status.code(), Some(1), "{again:?}");
-    assert!(String::from_utf8_lossy(&again.stderr).contains("no such snapshot: seed"));
-    p.run(&["snapshot", "restore", "seed"]).failure();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no such snapshot: shared"));
+    p.run(&["snapshot", "restore", "shared"]).failure();
+}
+
+/// Owner, group and mode of /data/f and of /data itself in the project's volume.
+fn stat(volume: &str) -> String {
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/data"),
+        HELPER,
+        "sh",
+        "-c",
+        "stat -c '%u:%g:%a' /data /data/f && cat /data/f",
+    ])
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn snapshot_keeps_owners_and_modes_and_reads_old_directory_snapshots() {
+    let data = tempfile::tempdir().unwrap();
+    let p = TestProject::new("snapshot-modes")
+        .compose(
+            r#"
+            services:
+              box:
+                image: rcompose-test/busybox:latest
+                command: ["sleep", "3600"]
+                init: true
+                volumes: [files:/data]
+            volumes:
+              files: {}
+            "#,
+        )
+        .env("XDG_DATA_HOME", &data.path().to_string_lossy())
+        .env("RCOMPOSE_SNAPSHOT_IMAGE", HELPER);
+    let _cleanup = Cleanup(p.name.clone());
+    p.run(&["up", "-d", "--wait"]).success();
+    let volume = format!("{}_files", p.name);
+    p.run(&[
+        "exec",
+        "-T",
+        "box",
+        "sh",
+        "-c",
+        "echo one > /data/f && chown 1234:5678 /data/f /data && chmod 640 /data/f && chmod 710 /data",
+    ])
+    .success();
+    let before = stat(&volume);
+    assert_eq!(before, "1234:5678:710\n1234:5678:640\none");
+    p.run(&["snapshot", "save", "one"]).success();
+    assert_eq!(p.container("box").state, "running");
+    p.run(&[
+        "exec",
+        "-T",
+        "box",
+        "sh",
+        "-c",
+        "echo two > /data/f && chown 0:0 /data/f /data && chmod 600 /data/f && chmod 755 /data && touch /data/extra",
+    ])
+    .success();
+    p.run(&["snapshot", "restore", "one"]).success();
+    assert_eq!(stat(&volume), before);
+    let extra = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/data"),
+        HELPER,
+        "ls",
+        "-A",
+        "/data",
+    ]);
+    assert_eq!(extra.trim(), "f", "files not in the snapshot are removed");
+
+    // An old snapshot: a directory with snapshot.json and a .tar.gz per volume.
+    let content = tempfile::tempdir().unwrap();
+    std::fs::write(content.path().join("f"), "old\n").unwrap();
+    let dir = data
+        .path()
+        .join(format!("rcompose/snapshots/{}/legacy", p.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tar = std::process::Command::new("tar")
+        .arg("czf")
+        .arg(dir.join("files.tar.gz"))
+        .arg("-C")
+        .arg(content.path())
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    std::fs::write(
+        dir.join("snapshot.json"),
+        format!(
+            r#"{{"project":"{}","name":"legacy","created":1700000000,"volumes":[{{"key":"files","name":"{volume}","bytes":100}}]}}"#,
+            p.name
+        ),
+    )
+    .unwrap();
+    let ls = p.run(&["snapshot", "ls"]);
+    ls.success();
+    assert!(
+        ls.stdout
+            .lines()
+            .any(|l| l.starts_with("legacy ") && l.contains("old archive")),
+        "{}",
+        ls.stdout
+    );
+    p.run(&["snapshot", "restore", "legacy"]).success();
+    let got = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/data"),
+        HELPER,
+        "cat",
+        "/data/f",
+    ]);
+    assert_eq!(got, "old\n");
+    p.run(&["snapshot", "rm", "legacy"]).success();
+    // No empty directories left: the snapshot's, the project's and rcompose's own are gone.
+    assert!(!data.path().join("rcompose").exists());
+    p.run(&["snapshot", "rm", "one"]).success();
+    assert!(snapshot_volumes(&p.name).is_empty());
 }

@@ -13,7 +13,7 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo is required (install Rust with rustup)" >&2; exit 1; }
 
-bash integration/engine.sh
+bash integration/engine.sh --test-tools
 # The clients tier's clients (python-on-whales, testcontainers, npm docker-compose), pinned;
 # integration/clients.rs runs the same idempotent script again and, under CI=true, fails
 # rather than skips when they are missing.

@@ -687,7 +687,7 @@ pub struct PlanArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SnapshotArgs {
-    /// Image of the helper container that copies the volumes (needs sh, tar, gzip, find)
+    /// Image of the helper container that copies the volumes (needs sh, cp, tar, find, du, stat)
     #[arg(
         long = "helper-image",
         value_name = "IMAGE",
@@ -709,6 +709,16 @@ pub enum SnapshotCommand {
     Ls,
     /// Remove snapshot NAME
     Rm { name: String },
+    /// Write snapshot NAME to FILE, a tar to share a seeded state
+    Export {
+        name: String,
+        file: std::path::PathBuf,
+    },
+    /// Read a snapshot from FILE (made by `snapshot export`), as NAME when given
+    Import {
+        file: std::path::PathBuf,
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args, Default)]

@@ -1,8 +1,11 @@
-//! `snapshot save|restore|ls|rm`: copies of the project's named volumes, kept in the per-user
-//! data directory (`$XDG_DATA_HOME/rcompose/snapshots/<project>/<name>/`, else
-//! `~/.local/share/...`). Containers using a volume are stopped for the copy and started again.
+//! `snapshot save|restore|ls|rm|export|import`: copies of the project's named volumes kept on
+//! the engine, each a volume of its own labelled with the project, the snapshot and the volume
+//! (see engine::snapshot), found by label alone; `down -v` never removes them. Containers using
+//! a volume are stopped for the copy, started again and waited for (running, and healthy where
+//! they have a healthcheck). Old snapshots, directories under `$XDG_DATA_HOME/rcompose/snapshots/`
+//! (else `~/.local/share/...`), are still listed, restored and removed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
@@ -12,15 +15,19 @@ use super::{Context, ExitCode};
 use crate::cli::{SnapshotArgs, SnapshotCommand};
 use crate::engine::Engine;
 use crate::engine::observe::{Lookups, observe};
-use crate::engine::snapshot::{DEFAULT_HELPER_IMAGE, restore_volume, save_volume};
+use crate::engine::snapshot::{
+    self as snap, DEFAULT_HELPER_IMAGE, SnapshotVolume, restore_volume, snapshot_volumes,
+};
+use crate::engine::wait::wait_containers_ready;
 use crate::model::Project;
 use crate::model::short_syntax::MountKind;
 use crate::output::progress::{Event, Status};
+use crate::output::resources::human_size;
 use crate::plan::observed::ContainerState;
 use crate::plan::spec::volume_spec;
 use crate::plan::{Action, Plan};
 
-/// `snapshot.json` in a snapshot's directory.
+/// `snapshot.json` in an old snapshot's directory.
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
     project: String,
@@ -40,37 +47,440 @@ struct SavedVolume {
     bytes: u64,
 }
 
+/// `rcompose-snapshot.json`, the first entry of an exported snapshot.
+#[derive(Debug, Serialize, Deserialize)]
+struct ExportManifest {
+    /// Format of the archive (1: `volumes/<key>/` holds each volume's files).
+    format: u32,
+    project: String,
+    name: String,
+    /// Keys of the volumes in the compose file, each with the engine name it was saved from.
+    volumes: Vec<ExportedVolume>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ExportedVolume {
+    key: String,
+    source: String,
+}
+
 pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<ExitCode> {
     let image = args
         .helper_image
         .clone()
         .unwrap_or_else(|| DEFAULT_HELPER_IMAGE.to_string());
     match args.command {
-        // Listing and removing need only the project's name (`-p NAME` works without a file).
+        // Listing, removing and exporting need only the project's name (`-p NAME` works
+        // without a file).
         SnapshotCommand::Ls => {
             let target = ctx.project_or_name(&[])?;
-            ls(&snapshots_dir(ctx)?.join(target.name()))
+            ls(ctx, &image, target.name()).await
         }
         SnapshotCommand::Rm { name } => {
             let target = ctx.project_or_name(&[])?;
-            let dir = snapshot_dir(&snapshots_dir(ctx)?.join(target.name()), &name)?;
-            if !dir.join("snapshot.json").exists() {
-                bail!("no such snapshot: {name}");
-            }
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-            Ok(0)
+            rm(ctx, target.name(), &name).await
+        }
+        SnapshotCommand::Export { name, file } => {
+            let target = ctx.project_or_name(&[])?;
+            export(ctx, &image, target.name(), &name, &file).await
+        }
+        SnapshotCommand::Import { file, name } => {
+            let target = ctx.project_or_name(&[])?;
+            import(ctx, &image, target.name(), &file, name).await
         }
         SnapshotCommand::Save { name, volumes } => {
             let project = ctx.load(&[])?;
-            let root = snapshots_dir(ctx)?.join(&project.name);
-            save(ctx, &project, &root, &image, &name, volumes).await
+            save(ctx, &project, &image, &name, volumes).await
         }
         SnapshotCommand::Restore { name } => {
             let project = ctx.load(&[])?;
-            let root = snapshots_dir(ctx)?.join(&project.name);
-            restore(ctx, &project, &root, &image, &name).await
+            let engine = ctx.engine().await?;
+            valid_name(&name)?;
+            let saved = snapshot_volumes(&engine, &project.name, Some(&name)).await?;
+            if saved.is_empty() {
+                let root = snapshots_dir(ctx)?.join(&project.name);
+                return restore_old(ctx, &project, &root, &image, &name).await;
+            }
+            restore(ctx, &engine, &project, &image, &name, &saved).await
         }
     }
+}
+
+fn valid_name(name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        bail!("invalid snapshot name {name:?}: use letters, digits, '-', '_' and '.'");
+    }
+    Ok(())
+}
+
+/// The directory of old snapshot `name` when there is one.
+fn old_snapshot(ctx: &Context, project: &str, name: &str) -> Result<Option<PathBuf>> {
+    let dir = snapshot_dir(&snapshots_dir(ctx)?.join(project), name)?;
+    Ok(dir.join("snapshot.json").exists().then_some(dir))
+}
+
+/// Stops the running users of `keys`, runs `work`, starts them again (also when `work` failed)
+/// and waits until they run, healthy where they have a healthcheck.
+async fn with_users_stopped(
+    ctx: &Context,
+    engine: &Engine,
+    project: &Project,
+    keys: &[String],
+    work: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    let stopped = users(engine, project, keys).await?;
+    stop_all(ctx, engine, &stopped).await?;
+    let done = work.await;
+    let restarted = match start_all(ctx, engine, &stopped).await {
+        Ok(()) => wait_containers_ready(engine, &stopped, &ctx.progress)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    ctx.progress.finish();
+    done?;
+    restarted
+}
+
+async fn save(
+    ctx: &Context,
+    project: &Project,
+    image: &str,
+    name: &str,
+    asked: Vec<String>,
+) -> Result<ExitCode> {
+    valid_name(name)?;
+    let keys = volume_keys(project, asked)?;
+    if keys.is_empty() {
+        bail!("the project has no named volumes to save");
+    }
+    let engine = ctx.engine().await?;
+    if !snapshot_volumes(&engine, &project.name, Some(name))
+        .await?
+        .is_empty()
+        || old_snapshot(ctx, &project.name, name)?.is_some()
+    {
+        bail!("snapshot {name} already exists; remove it first with `snapshot rm {name}`");
+    }
+    let observed = observe(
+        &engine,
+        &project.name,
+        &Lookups::for_project(project, false),
+    )
+    .await?;
+    for k in &keys {
+        let v = &project.volumes[k];
+        if observed.volume(&v.name).is_none() {
+            bail!("volume {} does not exist: nothing to save", v.name);
+        }
+    }
+    ensure_helper(ctx, &engine, image).await?;
+    let mut pairs = Vec::new();
+    let mut created = Vec::new();
+    for k in &keys {
+        let source = &project.volumes[k].name;
+        match snap::create_snapshot_volume(&engine, &project.name, name, k, source).await {
+            Ok(v) => {
+                created.push(v.clone());
+                pairs.push((source.clone(), v));
+            }
+            Err(e) => {
+                let _ = snap::remove_volumes(&engine, &created).await;
+                return Err(e.into());
+            }
+        }
+    }
+    let copy = async {
+        let started = Instant::now();
+        for (source, _) in &pairs {
+            ctx.progress
+                .event(Event::new("Volume", source, Status::Working, "Saving"));
+        }
+        snap::copy_volumes(&engine, image, &pairs).await?;
+        for (source, _) in &pairs {
+            ctx.progress.event(
+                Event::new("Volume", source, Status::Done, "Saved")
+                    .with_details(format!("in {:.1}s", started.elapsed().as_secs_f64())),
+            );
+        }
+        anyhow::Ok(())
+    };
+    let copy = async {
+        let r = copy.await;
+        if r.is_err() {
+            let _ = snap::remove_volumes(&engine, &created).await;
+        }
+        r
+    };
+    with_users_stopped(ctx, &engine, project, &keys, copy).await?;
+    Ok(0)
+}
+
+async fn restore(
+    ctx: &Context,
+    engine: &Engine,
+    project: &Project,
+    image: &str,
+    name: &str,
+    saved: &[SnapshotVolume],
+) -> Result<ExitCode> {
+    let observed = observe(engine, &project.name, &Lookups::for_project(project, false)).await?;
+    let mut pairs = Vec::new();
+    for s in saved {
+        let Some(v) = project.volumes.get(&s.key) else {
+            bail!(
+                "snapshot {name} holds volume {} that the project no longer declares",
+                s.key
+            );
+        };
+        // The volume as the model names it now; created when missing (after `down -v`).
+        if observed.volume(&v.name).is_none() {
+            if v.external {
+                bail!("external volume \"{}\" not found", v.name);
+            }
+            let mut plan = Plan::default();
+            plan.add(
+                Action::CreateVolume(volume_spec(&project.name, &s.key, v)),
+                vec![],
+            );
+            crate::engine::executor::execute(engine, &plan, &ctx.progress).await?;
+        }
+        pairs.push((s.volume.clone(), v.name.clone()));
+    }
+    ensure_helper(ctx, engine, image).await?;
+    let keys: Vec<String> = saved.iter().map(|s| s.key.clone()).collect();
+    let copy = async {
+        let started = Instant::now();
+        for (_, target) in &pairs {
+            ctx.progress
+                .event(Event::new("Volume", target, Status::Working, "Restoring"));
+        }
+        snap::copy_volumes(engine, image, &pairs).await?;
+        for (_, target) in &pairs {
+            ctx.progress.event(
+                Event::new("Volume", target, Status::Done, "Restored")
+                    .with_details(format!("in {:.1}s", started.elapsed().as_secs_f64())),
+            );
+        }
+        anyhow::Ok(())
+    };
+    with_users_stopped(ctx, engine, project, &keys, copy).await?;
+    Ok(0)
+}
+
+async fn rm(ctx: &Context, project: &str, name: &str) -> Result<ExitCode> {
+    valid_name(name)?;
+    let engine = ctx.engine().await?;
+    let saved = snapshot_volumes(&engine, project, Some(name)).await?;
+    let old = old_snapshot(ctx, project, name)?;
+    if saved.is_empty() && old.is_none() {
+        bail!("no such snapshot: {name}");
+    }
+    let names: Vec<String> = saved.into_iter().map(|s| s.volume).collect();
+    snap::remove_volumes(&engine, &names).await?;
+    if let Some(dir) = old {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+        // No empty directories left behind: the project's, then the snapshots' own.
+        let mut parent = dir.parent();
+        for _ in 0..3 {
+            match parent {
+                Some(p) if std::fs::remove_dir(p).is_ok() => parent = p.parent(),
+                _ => break,
+            }
+        }
+    }
+    Ok(0)
+}
+
+async fn export(
+    ctx: &Context,
+    image: &str,
+    project: &str,
+    name: &str,
+    file: &Path,
+) -> Result<ExitCode> {
+    valid_name(name)?;
+    let engine = ctx.engine().await?;
+    let saved = snapshot_volumes(&engine, project, Some(name)).await?;
+    if saved.is_empty() {
+        if old_snapshot(ctx, project, name)?.is_some() {
+            bail!(
+                "snapshot {name} is an old archive snapshot: `snapshot restore {name}`, `snapshot rm {name}` and `snapshot save {name}` make it one that can be exported"
+            );
+        }
+        bail!("no such snapshot: {name}");
+    }
+    let manifest = ExportManifest {
+        format: 1,
+        project: project.to_string(),
+        name: name.to_string(),
+        volumes: saved
+            .iter()
+            .map(|s| ExportedVolume {
+                key: s.key.clone(),
+                source: s.volume.clone(),
+            })
+            .collect(),
+    };
+    ensure_helper(ctx, &engine, image).await?;
+    let pairs: Vec<(String, String)> = saved
+        .iter()
+        .map(|s| (s.key.clone(), s.volume.clone()))
+        .collect();
+    let started = Instant::now();
+    let size = snap::export_volumes(
+        &engine,
+        image,
+        &pairs,
+        &serde_json::to_string(&manifest)?,
+        file,
+    )
+    .await?;
+    ctx.progress.event(
+        Event::new("Snapshot", name, Status::Done, "Exported").with_details(format!(
+            "{} to {} in {:.1}s",
+            human_size(size),
+            file.display(),
+            started.elapsed().as_secs_f64()
+        )),
+    );
+    ctx.progress.finish();
+    Ok(0)
+}
+
+async fn import(
+    ctx: &Context,
+    image: &str,
+    project: &str,
+    file: &Path,
+    name: Option<String>,
+) -> Result<ExitCode> {
+    let raw = snap::read_manifest(file).with_context(|| format!("reading {}", file.display()))?;
+    let manifest: ExportManifest = serde_json::from_slice(&raw)
+        .with_context(|| format!("reading {} of {}", snap::MANIFEST, file.display()))?;
+    if manifest.format != 1 {
+        bail!(
+            "{} is a snapshot archive of format {}; this rcompose reads format 1",
+            file.display(),
+            manifest.format
+        );
+    }
+    let name = name.unwrap_or(manifest.name);
+    valid_name(&name)?;
+    let engine = ctx.engine().await?;
+    if !snapshot_volumes(&engine, project, Some(&name))
+        .await?
+        .is_empty()
+        || old_snapshot(ctx, project, &name)?.is_some()
+    {
+        bail!("snapshot {name} already exists; remove it first with `snapshot rm {name}`");
+    }
+    ensure_helper(ctx, &engine, image).await?;
+    let mut pairs = Vec::new();
+    for v in &manifest.volumes {
+        let created =
+            snap::create_snapshot_volume(&engine, project, &name, &v.key, &v.source).await;
+        match created {
+            Ok(vol) => pairs.push((v.key.clone(), vol)),
+            Err(e) => {
+                let made: Vec<String> = pairs.into_iter().map(|(_, v)| v).collect();
+                let _ = snap::remove_volumes(&engine, &made).await;
+                return Err(e.into());
+            }
+        }
+    }
+    let started = Instant::now();
+    if let Err(e) = snap::import_volumes(&engine, image, &pairs, file).await {
+        let made: Vec<String> = pairs.into_iter().map(|(_, v)| v).collect();
+        let _ = snap::remove_volumes(&engine, &made).await;
+        return Err(e.into());
+    }
+    ctx.progress.event(
+        Event::new("Snapshot", &name, Status::Done, "Imported")
+            .with_details(format!("in {:.1}s", started.elapsed().as_secs_f64())),
+    );
+    ctx.progress.finish();
+    Ok(0)
+}
+
+async fn ls(ctx: &Context, image: &str, project: &str) -> Result<ExitCode> {
+    let engine = ctx.engine().await?;
+    let saved = snapshot_volumes(&engine, project, None).await?;
+    let sizes = if saved.is_empty() {
+        Vec::new()
+    } else {
+        ensure_helper(ctx, &engine, image).await?;
+        let names: Vec<String> = saved.iter().map(|s| s.volume.clone()).collect();
+        snap::volume_sizes(&engine, image, &names).await?
+    };
+    // name, created, bytes, volume keys
+    let mut rows: Vec<(String, String, u64, Vec<String>)> = Vec::new();
+    for (s, size) in saved
+        .iter()
+        .zip(sizes.iter().copied().chain(std::iter::repeat(0)))
+    {
+        match rows.last_mut() {
+            Some(r) if r.0 == s.name => {
+                r.2 += size;
+                r.3.push(s.key.clone());
+            }
+            _ => rows.push((
+                s.name.clone(),
+                created_seconds(s.created.max(0) as u64),
+                size,
+                vec![s.key.clone()],
+            )),
+        }
+    }
+    for m in old_snapshots(&snapshots_dir(ctx)?.join(project)) {
+        if rows.iter().any(|r| r.0 == m.name) {
+            continue;
+        }
+        let keys = m.volumes.iter().map(|v| format!("{} (old archive)", v.key));
+        rows.push((
+            m.name.clone(),
+            created_seconds(m.created),
+            m.volumes.iter().map(|v| v.bytes).sum(),
+            keys.collect(),
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    println!("{:<24} {:<22} {:>10}  VOLUMES", "NAME", "CREATED", "SIZE");
+    for (name, created, size, keys) in rows {
+        println!(
+            "{:<24} {:<22} {:>10}  {}",
+            name,
+            created,
+            human_size(size),
+            keys.join(",")
+        );
+    }
+    Ok(0)
+}
+
+/// Seconds since the epoch as RFC 3339 (`2026-12-07T11:00:00Z`).
+fn created_seconds(secs: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .to_string()
+}
+
+fn old_snapshots(root: &Path) -> Vec<Manifest> {
+    let mut rows = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root) {
+        for e in entries.flatten() {
+            if let Ok(bytes) = std::fs::read(e.path().join("snapshot.json"))
+                && let Ok(m) = serde_json::from_slice::<Manifest>(&bytes)
+            {
+                rows.push(m);
+            }
+        }
+    }
+    rows
 }
 
 /// Makes sure the helper image is there, pulling it when it is not.
@@ -198,91 +608,8 @@ fn volume_keys(project: &Project, asked: Vec<String>) -> Result<Vec<String>> {
     Ok(asked)
 }
 
-async fn save(
-    ctx: &Context,
-    project: &Project,
-    root: &std::path::Path,
-    image: &str,
-    name: &str,
-    asked: Vec<String>,
-) -> Result<ExitCode> {
-    let dir = snapshot_dir(root, name)?;
-    if dir.exists() {
-        bail!("snapshot {name} already exists; remove it first with `snapshot rm {name}`");
-    }
-    let keys = volume_keys(project, asked)?;
-    if keys.is_empty() {
-        bail!("the project has no named volumes to save");
-    }
-    let engine = ctx.engine().await?;
-    let observed = observe(
-        &engine,
-        &project.name,
-        &Lookups::for_project(project, false),
-    )
-    .await?;
-    for k in &keys {
-        let v = &project.volumes[k];
-        if observed.volume(&v.name).is_none() {
-            bail!("volume {} does not exist: nothing to save", v.name);
-        }
-    }
-    ensure_helper(ctx, &engine, image).await?;
-    let stopped = users(&engine, project, &keys).await?;
-    stop_all(ctx, &engine, &stopped).await?;
-    let tmp = root.join(format!(".{name}.partial"));
-    let copied = async {
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        let mut saved = Vec::new();
-        for k in &keys {
-            let v = &project.volumes[k];
-            let started = Instant::now();
-            ctx.progress
-                .event(Event::new("Volume", &v.name, Status::Working, "Saving"));
-            let size =
-                save_volume(&engine, image, &v.name, &tmp.join(format!("{k}.tar.gz"))).await?;
-            ctx.progress.event(
-                Event::new("Volume", &v.name, Status::Done, "Saved").with_details(format!(
-                    "{} bytes in {:.1}s",
-                    size,
-                    started.elapsed().as_secs_f64()
-                )),
-            );
-            saved.push(SavedVolume {
-                key: k.clone(),
-                name: v.name.clone(),
-                bytes: size,
-            });
-        }
-        let manifest = Manifest {
-            project: project.name.clone(),
-            name: name.to_string(),
-            created: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-            volumes: saved,
-        };
-        std::fs::write(
-            tmp.join("snapshot.json"),
-            serde_json::to_vec_pretty(&manifest)?,
-        )?;
-        std::fs::rename(&tmp, &dir)?;
-        anyhow::Ok(())
-    }
-    .await;
-    let restarted = start_all(ctx, &engine, &stopped).await;
-    ctx.progress.finish();
-    if copied.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    copied?;
-    restarted?;
-    Ok(0)
-}
-
-async fn restore(
+/// Restores an old directory snapshot (a `.tar.gz` per volume).
+async fn restore_old(
     ctx: &Context,
     project: &Project,
     root: &std::path::Path,
@@ -352,35 +679,5 @@ async fn restore(
     ctx.progress.finish();
     copied?;
     restarted?;
-    Ok(0)
-}
-
-fn ls(root: &std::path::Path) -> Result<ExitCode> {
-    let mut rows: Vec<Manifest> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(root) {
-        for e in entries.flatten() {
-            if let Ok(bytes) = std::fs::read(e.path().join("snapshot.json"))
-                && let Ok(m) = serde_json::from_slice::<Manifest>(&bytes)
-            {
-                rows.push(m);
-            }
-        }
-    }
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    println!("{:<24} {:<22} {:>12}  VOLUMES", "NAME", "CREATED", "SIZE");
-    for m in rows {
-        let created = humantime::format_rfc3339_seconds(
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs(m.created),
-        );
-        let size: u64 = m.volumes.iter().map(|v| v.bytes).sum();
-        let vols: Vec<&str> = m.volumes.iter().map(|v| v.key.as_str()).collect();
-        println!(
-            "{:<24} {:<22} {:>12}  {}",
-            m.name,
-            created.to_string(),
-            size,
-            vols.join(",")
-        );
-    }
     Ok(0)
 }

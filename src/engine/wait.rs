@@ -89,6 +89,54 @@ pub async fn wait_running_or_healthy(
     }
 }
 
+/// Waits until each of the containers `names` runs and, where it has a healthcheck, is healthy
+/// (snapshot save and restore return only then); an exited or unhealthy one is an error.
+pub async fn wait_containers_ready(
+    engine: &Engine,
+    names: &[String],
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    let mut pending: Vec<String> = names.to_vec();
+    for name in &pending {
+        progress.event(Event::new("Container", name, Status::Working, "Waiting"));
+    }
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for name in pending {
+            let c = engine.inspect(&name).await.map_err(|e| engine.error(e))?;
+            let state = c.state.unwrap_or_default();
+            let running = state.running.unwrap_or(false);
+            let health = health_status(&state).unwrap_or_default();
+            if !running && !state.restarting.unwrap_or(false) {
+                progress.event(Event::new("Container", &name, Status::Error, "Error"));
+                let code = state.exit_code.unwrap_or(0);
+                return Err(EngineError::Other(format!(
+                    "container {name} exited ({code})"
+                )));
+            }
+            if health == "unhealthy" {
+                progress.event(Event::new("Container", &name, Status::Error, "Error"));
+                return Err(EngineError::Other(format!("container {name} is unhealthy")));
+            }
+            if running && matches!(health.as_str(), "" | "none" | "healthy") {
+                let text = if health == "healthy" {
+                    "Healthy"
+                } else {
+                    "Running"
+                };
+                progress.event(Event::new("Container", &name, Status::Done, text));
+                continue;
+            }
+            still.push(name);
+        }
+        pending = still;
+        if !pending.is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
+}
+
 /// The container's health status (`starting`, `healthy`, `unhealthy`; `None` without a
 /// healthcheck). An `unhealthy` left from before the container's last start (its latest probe
 /// began earlier) is stale, and reads as `starting`: some engines keep it across a restart.
