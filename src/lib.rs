@@ -18,3 +18,4 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod settings;

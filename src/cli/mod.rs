@@ -8,6 +8,7 @@ pub mod plugin;
 
 use std::path::PathBuf;
 
+use crate::settings;
 use clap::{Args, Parser, Subcommand};
 
 /// Define and run multi-container applications with Docker (a docker compose drop-in).
@@ -49,10 +50,10 @@ pub struct GlobalArgs {
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
     /// Control when to print ANSI control characters ("never"|"always"|"auto")
-    #[arg(long = "ansi", value_name = "WHEN", env = "COMPOSE_ANSI")]
+    #[arg(long = "ansi", value_name = "WHEN", env = settings::COMPOSE_ANSI)]
     pub ansi: Option<String>,
     /// Set type of progress output (auto, tty, plain, json, quiet)
-    #[arg(long = "progress", value_name = "MODE", env = "COMPOSE_PROGRESS")]
+    #[arg(long = "progress", value_name = "MODE", env = settings::COMPOSE_PROGRESS)]
     pub progress: Option<String>,
     /// Control max parallelism, -1 for unlimited
     #[arg(long = "parallel", value_name = "N", allow_hyphen_values = true)]
@@ -670,7 +671,7 @@ pub struct UpArgs {
         num_args = 0..=1,
         require_equals = true,
         default_missing_value = "true",
-        env = "COMPOSE_MENU"
+        env = settings::COMPOSE_MENU
     )]
     pub menu: Option<bool>,
     pub services: Vec<String>,
@@ -691,7 +692,7 @@ pub struct SnapshotArgs {
     #[arg(
         long = "helper-image",
         value_name = "IMAGE",
-        env = "RCOMPOSE_SNAPSHOT_IMAGE",
+        env = settings::RCOMPOSE_SNAPSHOT_IMAGE,
         global = true
     )]
     pub helper_image: Option<String>,

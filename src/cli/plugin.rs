@@ -1,6 +1,8 @@
 //! Running as a docker CLI plugin (`~/.docker/cli-plugins/docker-compose`): the metadata the
 //! docker CLI asks for, and the `compose` word it puts before the user's arguments.
 
+use crate::settings;
+
 /// The first argument the docker CLI passes when it probes a plugin.
 pub const METADATA_ARG: &str = "docker-cli-plugin-metadata";
 
@@ -21,7 +23,8 @@ pub fn metadata() -> String {
 /// a project that has a service called `compose` still works with `rcompose`.
 pub fn plugin_args(args: Vec<String>) -> Vec<String> {
     let invoked_as_plugin = args.first().is_some_and(|a| named_like_a_plugin(a));
-    if (invoked_as_plugin || std::env::var_os("DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND").is_some())
+    if (invoked_as_plugin
+        || std::env::var_os(settings::DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND).is_some())
         && args.get(1).map(String::as_str) == Some("compose")
     {
         let mut rest = args;

@@ -19,6 +19,7 @@ use crate::model::interpolate::extract_tree_variables;
 use crate::model::load::{self as loader, LoadOptions};
 use crate::model::{Project, merge, normalize_project_name, yaml};
 use crate::output::table::{COMPOSE_PRETTY, tab_table};
+use crate::settings;
 
 pub fn run(ctx: &Context, args: ConfigArgs) -> Result<ExitCode> {
     if args.variables {
@@ -104,7 +105,7 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<ExitCode> {
     } else if args.environment {
         let found = loader::discover(&opts).map_err(load_error)?;
         let mut env = found.env;
-        env.insert("COMPOSE_PROJECT_NAME".into(), project.name.clone());
+        env.insert(settings::COMPOSE_PROJECT_NAME.into(), project.name.clone());
         let mut lines: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         lines.sort();
         for l in lines {
@@ -196,7 +197,7 @@ fn raw_model(
         .or_else(|| {
             found
                 .env
-                .get("COMPOSE_PROJECT_NAME")
+                .get(settings::COMPOSE_PROJECT_NAME)
                 .filter(|n| !n.is_empty())
                 .cloned()
         })

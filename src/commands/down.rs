@@ -8,6 +8,7 @@ use crate::cli::DownArgs;
 use crate::engine::executor::execute;
 use crate::engine::query::project_images;
 use crate::plan::{DownOptions, RemoveImages, images_to_remove, plan_down};
+use crate::settings;
 
 pub async fn run(ctx: &Context, args: DownArgs) -> Result<ExitCode> {
     let rmi = match &args.rmi {
@@ -21,11 +22,7 @@ pub async fn run(ctx: &Context, args: DownArgs) -> Result<ExitCode> {
     target.check_services(&args.services)?;
     let engine = ctx.engine().await?;
     let (observed, graph) = target.observe(&engine).await?;
-    let remove_orphans = args.remove_orphans
-        || ctx
-            .env
-            .get("COMPOSE_REMOVE_ORPHANS")
-            .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "TRUE" | "True"));
+    let remove_orphans = args.remove_orphans || ctx.flag(settings::COMPOSE_REMOVE_ORPHANS);
     let opts = match &target {
         ProjectOrName::Project(p) => DownOptions {
             services: args.services.clone(),

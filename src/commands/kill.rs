@@ -7,15 +7,12 @@ use super::{Context, ExitCode};
 use crate::cli::KillArgs;
 use crate::engine::executor::execute;
 use crate::plan::control::plan_kill;
+use crate::settings;
 
 pub async fn run(ctx: &Context, args: KillArgs) -> Result<ExitCode> {
     let target = ctx.project_or_name(&[])?;
     target.check_services(&args.services)?;
-    let remove_orphans = args.remove_orphans
-        || ctx
-            .env
-            .get("COMPOSE_REMOVE_ORPHANS")
-            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true"));
+    let remove_orphans = args.remove_orphans || ctx.flag(settings::COMPOSE_REMOVE_ORPHANS);
     let engine = ctx.engine().await?;
     let (observed, _) = target.observe(&engine).await?;
     let plan = plan_kill(

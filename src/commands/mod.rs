@@ -50,6 +50,7 @@ use crate::engine::observe::{Lookups, observe};
 use crate::model::{self, DependencyGraph, LoadError, LoadOptions, Project};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::plan::ObservedState;
+use crate::settings;
 
 /// Exit status of a command.
 pub type ExitCode = i32;
@@ -86,7 +87,7 @@ impl Context {
         // setEnvWithDotEnv); the process environment wins.
         if let Ok(found) = model::load::discover(&ctx.load_options(&[])) {
             for (k, v) in found.env {
-                if k.starts_with("COMPOSE_") && !ctx.env.contains_key(&k) {
+                if k.starts_with(settings::COMPOSE_PREFIX) && !ctx.env.contains_key(&k) {
                     ctx.env.insert(k, v);
                 }
             }
@@ -95,7 +96,7 @@ impl Context {
             .global
             .ansi
             .clone()
-            .or_else(|| ctx.env.get("COMPOSE_ANSI").cloned());
+            .or_else(|| ctx.env.get(settings::COMPOSE_ANSI).cloned());
         if ctx.env.get("NO_COLOR").is_some_and(|v| !v.is_empty()) && ansi.is_none() {
             ansi = Some("never".into());
         }
@@ -103,7 +104,7 @@ impl Context {
             .global
             .progress
             .clone()
-            .or_else(|| ctx.env.get("COMPOSE_PROGRESS").cloned());
+            .or_else(|| ctx.env.get(settings::COMPOSE_PROGRESS).cloned());
         let mode = ProgressMode::resolve(
             progress.as_deref(),
             ansi.as_deref(),
@@ -132,17 +133,18 @@ impl Context {
         }
     }
 
+    /// Whether the boolean setting `key` is true in the environment (compose's reading).
+    pub fn flag(&self, key: &str) -> bool {
+        settings::flag(self.env.get(key))
+    }
+
     /// The separator of default container names for `target`: the model's, or in label-only
     /// mode `_` under `--compatibility` / COMPOSE_COMPATIBILITY as the loader decides it.
     pub fn separator(&self, target: &ProjectOrName) -> &'static str {
         match target {
             ProjectOrName::Project(p) => p.separator,
             ProjectOrName::Name(_) => {
-                let on = self.global.compatibility
-                    || self
-                        .env
-                        .get("COMPOSE_COMPATIBILITY")
-                        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true"));
+                let on = self.global.compatibility || self.flag(settings::COMPOSE_COMPATIBILITY);
                 if on { "_" } else { "-" }
             }
         }
@@ -201,7 +203,7 @@ impl Context {
             }
             Err(e) => match self
                 .env
-                .get("COMPOSE_PROJECT_NAME")
+                .get(settings::COMPOSE_PROJECT_NAME)
                 .filter(|n| !n.is_empty())
             {
                 Some(n) if e.message.starts_with("no configuration file provided") => {

@@ -11,6 +11,7 @@ use crate::engine::query::ps_rows;
 use crate::output::table::{ps_json, ps_table};
 use crate::output::template::Template;
 use crate::output::time::local_zone;
+use crate::settings;
 
 const STATES: &[&str] = &[
     "paused",
@@ -120,7 +121,11 @@ pub(super) fn unix_now() -> i64 {
 /// `psFormat` from the docker CLI's config file (`$DOCKER_CONFIG/config.json`, else
 /// `~/.docker/config.json`), used when `--format` is not given.
 fn config_ps_format(ctx: &Context) -> Option<String> {
-    let dir = match ctx.env.get("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+    let dir = match ctx
+        .env
+        .get(settings::DOCKER_CONFIG)
+        .filter(|d| !d.is_empty())
+    {
         Some(d) => std::path::PathBuf::from(d),
         None => std::path::PathBuf::from(ctx.env.get("HOME")?).join(".docker"),
     };

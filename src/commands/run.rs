@@ -22,6 +22,7 @@ use crate::output::progress::{Progress, ProgressMode};
 use crate::output::terminal::{RawMode, stdin_chunks, write_raw};
 use crate::plan::run::{OneoffOptions, oneoff_spec};
 use crate::plan::{Action, Plan, Recreate, UpOptions, plan_up};
+use crate::settings;
 
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let Some((service, command)) = args.args.split_first() else {
@@ -146,8 +147,8 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let image = target.image_name(&project);
     let lookups = Lookups::for_project(&project, true);
     let observed = observe(&engine, &project.name, &lookups).await?;
-    let remove_orphans = args.remove_orphans || env_bool(ctx, "COMPOSE_REMOVE_ORPHANS");
-    let ignore_orphans = env_bool(ctx, "COMPOSE_IGNORE_ORPHANS");
+    let remove_orphans = args.remove_orphans || ctx.flag(settings::COMPOSE_REMOVE_ORPHANS);
+    let ignore_orphans = ctx.flag(settings::COMPOSE_IGNORE_ORPHANS);
     let planned = plan_up(
         &deps_project,
         &observed,
@@ -354,10 +355,4 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
-}
-
-fn env_bool(ctx: &Context, key: &str) -> bool {
-    ctx.env
-        .get(key)
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }

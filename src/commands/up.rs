@@ -19,6 +19,7 @@ use crate::model::Project;
 use crate::output::logs::{LogPrinter, display_name};
 use crate::output::progress::Progress;
 use crate::plan::{Recreate, UpOptions, plan_stop, plan_up};
+use crate::settings;
 
 pub async fn run(ctx: &Context, args: UpArgs) -> Result<ExitCode> {
     validate(&args)?;
@@ -57,8 +58,8 @@ pub async fn run(ctx: &Context, args: UpArgs) -> Result<ExitCode> {
     if project.services.is_empty() {
         bail!("no service selected");
     }
-    let remove_orphans = args.remove_orphans || env_bool(ctx, "COMPOSE_REMOVE_ORPHANS");
-    let ignore_orphans = env_bool(ctx, "COMPOSE_IGNORE_ORPHANS");
+    let remove_orphans = args.remove_orphans || ctx.flag(settings::COMPOSE_REMOVE_ORPHANS);
+    let ignore_orphans = ctx.flag(settings::COMPOSE_IGNORE_ORPHANS);
     if ignore_orphans && args.remove_orphans {
         bail!("cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans");
     }
@@ -299,12 +300,6 @@ async fn foreground(
         return Ok(code as ExitCode);
     }
     Ok(0)
-}
-
-fn env_bool(ctx: &Context, key: &str) -> bool {
-    ctx.env
-        .get(key)
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 
 /// The flag combinations compose refuses, with its messages.

@@ -16,6 +16,7 @@ use crate::model::image::ImageRef;
 use crate::model::registry_auth::{
     AuthConfig, Credentials, Source, config_key, helper_has_none, parse_helper_reply,
 };
+use crate::settings;
 
 /// Where the docker config file is, taken from the environment when the engine was connected.
 #[derive(Debug, Clone)]
@@ -36,7 +37,7 @@ pub struct ImageAuth {
 impl RegistryAuth {
     /// `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`.
     pub fn from_env(env: &HashMap<String, String>) -> RegistryAuth {
-        let dir = match env.get("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        let dir = match env.get(settings::DOCKER_CONFIG).filter(|d| !d.is_empty()) {
             Some(d) => PathBuf::from(d),
             None => PathBuf::from(env.get("HOME").cloned().unwrap_or_else(|| "/root".into()))
                 .join(".docker"),

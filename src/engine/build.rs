@@ -17,6 +17,7 @@ use super::{Engine, EngineError};
 use crate::model::build::Build;
 use crate::model::image::ImageRef;
 use crate::output::progress::{Event, Progress, ProgressMode, Status};
+use crate::settings;
 
 /// One image to build.
 #[derive(Debug, Clone)]
@@ -68,7 +69,7 @@ pub enum Builder {
 
 /// BuildKit unless `DOCKER_BUILDKIT` is `0`/`false` or the engine is Podman.
 pub async fn choose_builder(engine: &Engine, env: &IndexMap<String, String>) -> Builder {
-    if let Some(v) = env.get("DOCKER_BUILDKIT")
+    if let Some(v) = env.get(settings::DOCKER_BUILDKIT)
         && matches!(v.to_ascii_lowercase().as_str(), "0" | "false")
     {
         return Builder::Classic;

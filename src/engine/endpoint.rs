@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::settings;
 use sha2::{Digest, Sha256};
 
 /// The local engine's socket.
@@ -62,7 +63,7 @@ fn non_empty<'a>(env: &'a HashMap<String, String>, key: &str) -> Option<&'a str>
 
 /// `$DOCKER_CONFIG`, or `~/.docker`.
 pub fn config_dir(env: &HashMap<String, String>) -> PathBuf {
-    if let Some(d) = non_empty(env, "DOCKER_CONFIG") {
+    if let Some(d) = non_empty(env, settings::DOCKER_CONFIG) {
         return PathBuf::from(d);
     }
     let home = non_empty(env, "HOME").unwrap_or("/root");
@@ -85,16 +86,16 @@ pub fn resolve(req: &Request, env: &HashMap<String, String>) -> Result<Endpoint,
     let config = config_dir(env);
     let name = if let Some(c) = context_flag {
         c.to_string()
-    } else if host_flag.is_some() || non_empty(env, "DOCKER_HOST").is_some() {
+    } else if host_flag.is_some() || non_empty(env, settings::DOCKER_HOST).is_some() {
         "default".to_string()
-    } else if let Some(c) = non_empty(env, "DOCKER_CONTEXT") {
+    } else if let Some(c) = non_empty(env, settings::DOCKER_CONTEXT) {
         c.to_string()
     } else {
         current_context(&config)?.unwrap_or_else(|| "default".to_string())
     };
     if name == "default" {
         let host = host_flag
-            .or_else(|| non_empty(env, "DOCKER_HOST"))
+            .or_else(|| non_empty(env, settings::DOCKER_HOST))
             .unwrap_or(DEFAULT_HOST)
             .to_string();
         let tls = env_tls(env, &config);
@@ -124,12 +125,13 @@ fn current_context(config: &Path) -> Result<Option<String>, String> {
 
 /// TLS from DOCKER_TLS_VERIFY / DOCKER_TLS and DOCKER_CERT_PATH (default: the config dir).
 fn env_tls(env: &HashMap<String, String>, config: &Path) -> Option<Tls> {
-    let verify = non_empty(env, "DOCKER_TLS_VERIFY").is_some();
-    let tls = verify || non_empty(env, "DOCKER_TLS").is_some_and(|v| v != "0" && v != "false");
+    let verify = non_empty(env, settings::DOCKER_TLS_VERIFY).is_some();
+    let tls =
+        verify || non_empty(env, settings::DOCKER_TLS).is_some_and(|v| v != "0" && v != "false");
     if !tls {
         return None;
     }
-    let dir = non_empty(env, "DOCKER_CERT_PATH")
+    let dir = non_empty(env, settings::DOCKER_CERT_PATH)
         .map(PathBuf::from)
         .unwrap_or_else(|| config.to_path_buf());
     Some(Tls {

@@ -3,6 +3,7 @@
 //! bollard's own `ssh` feature needs the docker CLI on the remote (`docker system dial-stdio`);
 //! this needs only sshd and the engine's socket there.
 
+use crate::settings;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -55,7 +56,10 @@ impl Tunnel {
             "-o",
             "ServerAliveInterval=30",
         ]);
-        if let Some(opts) = env.get("RCOMPOSE_SSH_OPTS").filter(|o| !o.is_empty()) {
+        if let Some(opts) = env
+            .get(settings::RCOMPOSE_SSH_OPTS)
+            .filter(|o| !o.is_empty())
+        {
             let words = shell_words::split(opts).map_err(|e| format!("RCOMPOSE_SSH_OPTS: {e}"))?;
             cmd.args(words);
         }

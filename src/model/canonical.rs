@@ -31,6 +31,7 @@ use super::service::PathError;
 mod emit;
 mod syntax;
 
+use crate::settings;
 pub use emit::{go_float, go_g, natural_cmp};
 pub use syntax::{format_duration, parse_duration};
 
@@ -187,7 +188,7 @@ fn perr(path: impl Into<String>, message: impl Into<String>) -> PathError {
 fn project_env(input: &Input<'_>) -> IndexMap<String, String> {
     let mut env = input.env.clone();
     env.insert(
-        "COMPOSE_PROJECT_NAME".into(),
+        settings::COMPOSE_PROJECT_NAME.into(),
         input.project_name.to_string(),
     );
     env

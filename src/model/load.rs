@@ -22,6 +22,7 @@ use super::resources::{Network, read_network, read_volume};
 use super::service::{PathError, ServiceReader};
 use super::short_syntax::MountKind;
 use super::{LoadError, Project, dotenv, is_valid_project_name, normalize_project_name, yaml};
+use crate::settings;
 
 /// Default compose file names, first match wins.
 pub const DEFAULT_FILES: &[&str] = &[
@@ -88,11 +89,6 @@ fn abs(cwd: &Path, p: &Path) -> PathBuf {
     PathBuf::from(super::service::absolute(cwd, &p.to_string_lossy()))
 }
 
-fn env_flag(env: &IndexMap<String, String>, key: &str) -> bool {
-    env.get(key)
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
-}
-
 /// Reads one env file with compose's `.env` syntax; Ok(None) when it does not exist.
 pub fn read_env_file(
     path: &Path,
@@ -154,7 +150,9 @@ pub fn discover(opts: &LoadOptions) -> Result<Discovered, LoadError> {
     // .env: explicit files (flag, else COMPOSE_ENV_FILES) replace the default one.
     let mut env_files: Vec<PathBuf> = opts.env_files.iter().map(|p| abs(cwd, p)).collect();
     if env_files.is_empty()
-        && let Some(list) = env.get("COMPOSE_ENV_FILES").filter(|s| !s.is_empty())
+        && let Some(list) = env
+            .get(settings::COMPOSE_ENV_FILES)
+            .filter(|s| !s.is_empty())
     {
         env_files = list
             .split(',')
@@ -183,7 +181,7 @@ pub fn discover(opts: &LoadOptions) -> Result<Discovered, LoadError> {
         for (k, v) in layered {
             env.entry(k).or_insert(v);
         }
-    } else if !env_flag(&env, "COMPOSE_DISABLE_ENV_FILE") {
+    } else if !settings::flag(env.get(settings::COMPOSE_DISABLE_ENV_FILE)) {
         layer_env_file(&mut env, &initial_dir.join(".env"), false)?;
     }
 
@@ -201,10 +199,10 @@ pub fn discover(opts: &LoadOptions) -> Result<Discovered, LoadError> {
         })
         .collect();
     if files.is_empty()
-        && let Some(list) = env.get("COMPOSE_FILE").filter(|s| !s.is_empty())
+        && let Some(list) = env.get(settings::COMPOSE_FILE).filter(|s| !s.is_empty())
     {
         let sep = env
-            .get("COMPOSE_PATH_SEPARATOR")
+            .get(settings::COMPOSE_PATH_SEPARATOR)
             .filter(|s| !s.is_empty())
             .cloned()
             .unwrap_or_else(|| ":".into());
@@ -279,7 +277,10 @@ pub fn discover(opts: &LoadOptions) -> Result<Discovered, LoadError> {
             .unwrap_or_else(|| cwd.clone()),
     };
     // The project directory's .env, when it differs from the one already read.
-    if !explicit_env && working_dir != initial_dir && !env_flag(&env, "COMPOSE_DISABLE_ENV_FILE") {
+    if !explicit_env
+        && working_dir != initial_dir
+        && !settings::flag(env.get(settings::COMPOSE_DISABLE_ENV_FILE))
+    {
         layer_env_file(&mut env, &working_dir.join(".env"), false)?;
     }
     Ok(Discovered {
@@ -554,7 +555,10 @@ pub fn load_canonical(
     // Project name: -p, COMPOSE_PROJECT_NAME, name:, directory basename.
     let name = if let Some(p) = opts.project_name.as_ref().filter(|p| !p.is_empty()) {
         check_project_name(p)?
-    } else if let Some(p) = env.get("COMPOSE_PROJECT_NAME").filter(|p| !p.is_empty()) {
+    } else if let Some(p) = env
+        .get(settings::COMPOSE_PROJECT_NAME)
+        .filter(|p| !p.is_empty())
+    {
         check_project_name(p)?
     } else if let Some(n) = top
         .get("name")
@@ -577,16 +581,16 @@ pub fn load_canonical(
     }
     // `${COMPOSE_PROJECT_NAME}` always sees the final name, even one that came from `name:` or
     // the directory: when a file uses it and it was not already that, load again with it set.
-    if env.get("COMPOSE_PROJECT_NAME") != Some(&name)
+    if env.get(settings::COMPOSE_PROJECT_NAME) != Some(&name)
         && sources
             .files
             .iter()
-            .any(|f| f.text.contains("COMPOSE_PROJECT_NAME"))
+            .any(|f| f.text.contains(settings::COMPOSE_PROJECT_NAME))
     {
         let mut again = opts.clone();
         again
             .os_env
-            .insert("COMPOSE_PROJECT_NAME".into(), name.clone());
+            .insert(settings::COMPOSE_PROJECT_NAME.into(), name.clone());
         again.project_name = Some(name.clone());
         let stdin_text = sources
             .files
@@ -688,7 +692,7 @@ pub fn load_canonical(
     // Profiles: COMPOSE_PROFILES when no --profile; services named on the command line enable theirs.
     let mut profiles: Vec<String> = opts.profiles.clone();
     if profiles.is_empty()
-        && let Some(p) = env.get("COMPOSE_PROFILES")
+        && let Some(p) = env.get(settings::COMPOSE_PROFILES)
     {
         profiles = p
             .split(',')
@@ -935,10 +939,8 @@ pub fn load_canonical(
     };
     // [canonical] end
 
-    let compatibility = opts.compatibility
-        || env
-            .get("COMPOSE_COMPATIBILITY")
-            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true"));
+    let compatibility =
+        opts.compatibility || settings::flag(env.get(settings::COMPOSE_COMPATIBILITY));
     Ok(Project {
         separator: if compatibility { "_" } else { "-" },
         name,
