@@ -5,6 +5,7 @@ use anyhow::{Result, bail};
 
 use super::{Context, ExitCode};
 use crate::cli::GraphArgs;
+use crate::output::console;
 use crate::output::graph::{Format, Graph, render};
 
 pub fn run(ctx: &Context, args: GraphArgs) -> Result<ExitCode> {
@@ -15,6 +16,6 @@ pub fn run(ctx: &Context, args: GraphArgs) -> Result<ExitCode> {
         );
     };
     let project = ctx.load(&[])?;
-    print!("{}", render(&Graph::from_project(&project), format));
+    console::text(&render(&Graph::from_project(&project), format));
     Ok(0)
 }

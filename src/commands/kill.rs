@@ -6,6 +6,7 @@ use anyhow::Result;
 use super::{Context, ExitCode};
 use crate::cli::KillArgs;
 use crate::engine::executor::execute;
+use crate::output::console;
 use crate::plan::control::plan_kill;
 use crate::settings;
 
@@ -22,7 +23,7 @@ pub async fn run(ctx: &Context, args: KillArgs) -> Result<ExitCode> {
         &args.signal,
     );
     if plan.is_empty() {
-        eprintln!("No container to kill");
+        console::notice("No container to kill");
         return Ok(0);
     }
     let r = execute(&engine, &plan, &ctx.progress).await;

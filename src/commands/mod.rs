@@ -48,6 +48,7 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::engine::Engine;
 use crate::engine::observe::{Lookups, observe};
 use crate::model::{self, DependencyGraph, LoadError, LoadOptions, Project};
+use crate::output::console;
 use crate::output::progress::{Progress, ProgressMode};
 use crate::plan::ObservedState;
 use crate::settings;
@@ -320,7 +321,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let command = match command {
         Some(c) => c,
         None if global.version && !crate::cli::plugin::running_as_plugin() => {
-            println!("rcompose version v{}", crate::plan::spec::RCOMPOSE_VERSION);
+            console::line(&format!(
+                "rcompose version v{}",
+                crate::plan::spec::RCOMPOSE_VERSION
+            ));
             return Ok(0);
         }
         None if global.version => Command::Version(Default::default()),

@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use super::{Context, ExitCode};
 use crate::cli::PortArgs;
 use crate::engine::query::service_container;
+use crate::output::console;
 
 pub async fn run(ctx: &Context, args: PortArgs) -> Result<ExitCode> {
     let port: u16 = match args.private_port.parse::<u64>() {
@@ -30,11 +31,11 @@ pub async fn run(ctx: &Context, args: PortArgs) -> Result<ExitCode> {
         .find(|p| p.private == port && p.protocol == protocol && p.public.is_some());
     match found {
         Some(p) => {
-            println!(
+            console::line(&format!(
                 "{}:{}",
                 p.ip.as_deref().unwrap_or_default(),
                 p.public.unwrap_or(0)
-            );
+            ));
             Ok(0)
         }
         None => {

@@ -2,14 +2,13 @@
 //! as in compose). `-s` stops them first; without `-f` it asks for confirmation on stdin.
 //! Works from labels alone with `-p NAME`.
 
-use std::io::Write;
-
 use anyhow::Result;
 
 use super::{Context, ExitCode};
 use crate::cli::RmArgs;
 use crate::engine::control::is_running;
 use crate::engine::executor::execute;
+use crate::output::console;
 use crate::plan::control::{plan_rm, removable};
 use crate::plan::plan_stop;
 
@@ -33,14 +32,14 @@ pub async fn run(ctx: &Context, args: RmArgs) -> Result<ExitCode> {
         }
     }
     if stopped.is_empty() {
-        eprintln!("No stopped containers");
+        console::notice("No stopped containers");
         return Ok(0);
     }
     let names: Vec<&str> = stopped.iter().map(|c| c.name.as_str()).collect();
     let message = format!("Going to remove {}", names.join(", "));
     if args.force {
-        println!("{message}");
-    } else if !confirm(&message).await? {
+        console::line(&message);
+    } else if !console::confirm(&message).await? {
         return Ok(0);
     }
     let plan = plan_rm(&stopped, args.volumes);
@@ -48,40 +47,4 @@ pub async fn run(ctx: &Context, args: RmArgs) -> Result<ExitCode> {
     ctx.progress.finish();
     r?;
     Ok(0)
-}
-
-/// Prints `message` and the question on stdout, reads one line from stdin (a terminal or not).
-async fn confirm(message: &str) -> Result<bool> {
-    {
-        let mut out = std::io::stdout().lock();
-        write!(out, "{message}\nAre you sure? [yN] ")?;
-        out.flush()?;
-    }
-    let line = tokio::task::spawn_blocking(|| {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map(|_| line)
-    })
-    .await??;
-    Ok(is_yes(&line))
-}
-
-/// compose's answer parsing: `y`, `yes` and Go's true spellings (`1`, `t`, `true`), any case.
-fn is_yes(answer: &str) -> bool {
-    matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes" | "true" | "t" | "1"
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn answers() {
-        for yes in ["y", "Y\n", "yes", " YES \n", "true", "1"] {
-            assert!(super::is_yes(yes), "{yes:?}");
-        }
-        for no in ["", "\n", "n", "no", "false", "yep", "0"] {
-            assert!(!super::is_yes(no), "{no:?}");
-        }
-    }
 }

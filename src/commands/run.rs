@@ -18,6 +18,7 @@ use crate::engine::run::{create_oneoff, remove, resize, run_attached, signal, st
 use crate::model::service::Condition;
 use crate::model::short_syntax::{MountKind, parse_port, parse_volume};
 use crate::model::{DependencyGraph, LoadError, Project};
+use crate::output::console;
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::terminal::{RawMode, stdin_chunks, write_raw};
 use crate::plan::run::{OneoffOptions, oneoff_spec};
@@ -263,7 +264,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
             }
             return Err(e.into());
         }
-        println!("{id}");
+        console::line(&id);
         return Ok(0);
     }
 

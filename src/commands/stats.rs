@@ -12,6 +12,7 @@ use crate::cli::StatsArgs;
 use crate::engine::Engine;
 use crate::engine::query::find_containers;
 use crate::engine::service_ops::stats_once;
+use crate::output::console;
 use crate::output::resources::{STATS_TITLES, StatsRow, stats_json, stats_table, stats_value};
 use crate::output::template::Template;
 
@@ -76,7 +77,7 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
     let truncate = !args.no_trunc;
     if args.no_stream {
         let rows = rows(&engine, target.name(), &args).await?;
-        print!("{}", render(&rows, &format, truncate)?);
+        console::text(&render(&rows, &format, truncate)?);
         return Ok(0);
     }
     // Streaming: redraw the whole table at each sample (each takes about a second, the

@@ -16,6 +16,7 @@ use crate::engine::observe::{Lookups, observe};
 use crate::engine::wait::wait_running_or_healthy;
 use crate::model::LoadError;
 use crate::model::Project;
+use crate::output::console;
 use crate::output::logs::{LogPrinter, display_name};
 use crate::output::progress::Progress;
 use crate::plan::{Recreate, UpOptions, plan_stop, plan_up};
@@ -111,7 +112,7 @@ pub async fn run(ctx: &Context, args: UpArgs) -> Result<ExitCode> {
     };
     let mut planned = plan_up(&project, &observed, &opts)?;
     if !planned.diverged_volumes.is_empty() {
-        if confirm_volume_recreation(&planned.diverged_volumes) {
+        if console::confirm_volume_recreation(&planned.diverged_volumes) {
             opts.recreate_diverged_volumes = true;
             planned = plan_up(&project, &observed, &opts)?;
         } else {
@@ -209,7 +210,7 @@ async fn foreground(
     let shown: Vec<String> = names.iter().map(|n| short(n)).collect();
     let color = !args.no_color && std::io::stdout().is_terminal();
     let printer = LogPrinter::new(&shown, color, !args.no_log_prefix);
-    println!("Attaching to {}", shown.join(", "));
+    console::line(&format!("Attaching to {}", shown.join(", ")));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let ids: std::collections::HashMap<&str, &str> = observed
         .containers
@@ -258,7 +259,7 @@ async fn foreground(
                         && stopping.is_none()
                         && (abort_on_exit || (args.abort_on_container_failure && failed))
                     {
-                        eprintln!("Aborting on container exit...");
+                        console::notice("Aborting on container exit...");
                         aborted_with = Some(code);
                         stopping = Some(stop_all());
                     }
@@ -269,7 +270,7 @@ async fn foreground(
             Ok(()) = interrupts.changed() => {
                 let count = *interrupts.borrow();
                 if count == 1 && stopping.is_none() {
-                    eprintln!("Gracefully Stopping... press Ctrl+C again to force");
+                    console::notice("Gracefully Stopping... press Ctrl+C again to force");
                     stopping = Some(stop_all());
                 } else {
                     let _ = kill(engine, &names, "SIGKILL").await;
@@ -362,29 +363,6 @@ fn validate(a: &UpArgs) -> Result<()> {
         bail!("invalid --pull option {p:?}");
     }
     Ok(())
-}
-
-/// Asks, in a terminal, whether volumes whose configuration changed may be recreated (their
-/// data is lost); the answer defaults to no, and without a terminal nothing is asked.
-fn confirm_volume_recreation(volumes: &[String]) -> bool {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return false;
-    }
-    for v in volumes {
-        eprint!(
-            "? Volume {v:?} exists but doesn't match configuration in compose file. Recreate (data will be lost)? (y/N) "
-        );
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            return false;
-        }
-        if !matches!(line.trim(), "y" | "Y" | "yes" | "Yes") {
-            return false;
-        }
-    }
-    true
 }
 
 /// What the project asks for that this engine does not do, said rather than silently lost:

@@ -11,6 +11,7 @@ use crate::cli::WaitArgs;
 use crate::engine::control::wait_exit;
 use crate::engine::executor::execute;
 use crate::engine::observe::{Lookups, observe};
+use crate::output::console;
 use crate::plan::control::wait_targets;
 use crate::plan::{DownOptions, plan_down};
 
@@ -37,11 +38,11 @@ pub async fn run(ctx: &Context, args: WaitArgs) -> Result<ExitCode> {
     while let Some((id, result)) = waits.next().await {
         match result {
             Ok(n) => {
-                println!("container {id:?} exited with status code {n}");
+                console::line(&format!("container {id:?} exited with status code {n}"));
                 code = n;
             }
             Err(e) => {
-                eprintln!("{e}");
+                console::notice(&e.to_string());
                 return Ok(WAIT_FAILED);
             }
         }

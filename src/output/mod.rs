@@ -1,6 +1,7 @@
 //! Everything rcompose shows: progress of engine operations ([`progress`]), warnings and error
 //! diagnostics ([`diagnostic`]) on stderr, and data tables ([`table`]) on stdout.
 
+pub mod console;
 pub mod diagnostic;
 pub mod graph;
 pub mod images;
