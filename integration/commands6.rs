@@ -338,7 +338,7 @@ fn cp_files_and_directories_both_ways_to_every_replica() {
         .stderr_contains("unknown copy direction");
     p.run(&["cp", "a", "ghost:/b"])
         .failure()
-        .stderr_contains("no container found for service \"ghost\"");
+        .stderr_contains("no such service: ghost");
 }
 
 #[test]
