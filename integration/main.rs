@@ -20,3 +20,5 @@ mod remote;
 mod safety;
 mod seed;
 mod snapshot;
+mod swarm;
+mod swarm_cli;
