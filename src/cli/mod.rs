@@ -3,6 +3,7 @@
 //! command and must come before the sub-command, as in compose.
 
 pub mod plugin;
+pub mod stack;
 
 use std::path::PathBuf;
 
@@ -143,6 +144,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Push service images
     Push(PushArgs),
+    /// Manage Swarm stacks (docker stack's commands)
+    Stack(stack::StackArgs),
 }
 
 #[derive(Debug, Clone, Args, Default)]

@@ -7,6 +7,7 @@ pub mod images;
 pub mod logs;
 pub mod progress;
 pub mod resources;
+pub mod stack;
 pub mod table;
 pub mod template;
 pub mod terminal;
