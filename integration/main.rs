@@ -20,5 +20,6 @@ mod remote;
 mod safety;
 mod seed;
 mod snapshot;
+mod stack;
 mod swarm;
 mod swarm_cli;

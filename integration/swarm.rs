@@ -327,7 +327,6 @@ pub fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 /// A stack name unique to this test process.
-#[allow(dead_code)] // for rcompose's stack tests
 pub fn stack_name(test: &str) -> String {
     format!("rcs{}{test}", std::process::id())
 }

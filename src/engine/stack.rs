@@ -395,7 +395,7 @@ pub async fn convergence(
         // A pending task that no node can take says why.
         if !old
             && state == Some(TaskState::PENDING)
-            && let Some(msg) = t.status.as_ref().and_then(|s| s.message.clone())
+            && let Some(msg) = t.status.as_ref().and_then(|s| s.err.clone())
             && msg.contains("no suitable node")
         {
             failure = Some(msg);
