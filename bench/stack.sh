@@ -52,8 +52,10 @@ ms() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'
 }
 gone() { # STACK: waits until nothing of it is left (stack rm does not wait for the network)
-  "$DOCKER_CLI" stack rm "$1" >/dev/null 2>&1 || true
-  for _ in $(seq 300); do
+  local i
+  for i in $(seq 300); do
+    # Again now and then: the network's removal fails while task containers still use it.
+    [ $((i % 10)) = 1 ] && { "$DOCKER_CLI" stack rm "$1" >/dev/null 2>&1 || true; }
     [ -z "$("$DOCKER_CLI" service ls -q --filter "label=com.docker.stack.namespace=$1")$("$DOCKER_CLI" network ls -q --filter "label=com.docker.stack.namespace=$1")" ] && return 0
     sleep 0.2
   done

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
+use futures::StreamExt;
 
 use super::{Context, ExitCode, load_error};
 use crate::cli::stack::{
@@ -117,42 +118,81 @@ async fn deploy(ctx: &Context, a: StackDeployArgs) -> Result<ExitCode> {
         }
         return Ok(0);
     }
+    // Networks, configs and secrets first, in order; then the services, several at a time
+    // (their lines still in the plan's order).
+    let split = actions
+        .iter()
+        .position(|x| {
+            matches!(
+                x,
+                StackAction::CreateService(_)
+                    | StackAction::UpdateService { .. }
+                    | StackAction::KeepService { .. }
+                    | StackAction::RemoveService { .. }
+            )
+        })
+        .unwrap_or(actions.len());
+    let mut done = Vec::new();
+    for act in &actions[..split] {
+        done.push(run_action(&engine, &a, act).await?);
+    }
+    let services: Vec<Result<_>> = futures::stream::iter(&actions[split..])
+        .map(|act| run_action(&engine, &a, act))
+        .buffered(8)
+        .collect()
+        .await;
     let mut touched = Vec::new();
-    for act in &actions {
-        let image = match act {
-            StackAction::CreateService(s) | StackAction::UpdateService { service: s, .. } => s.spec
-                ["TaskTemplate"]["ContainerSpec"]["Image"]
-                .as_str()
-                .map(str::to_string),
-            _ => None,
-        };
-        let creds = match (&image, a.with_registry_auth) {
-            (Some(i), true) => swarm::credentials_for(&engine, i).await?,
-            _ => None,
-        };
-        let before = match act {
-            StackAction::UpdateService { id, .. } => swarm::task_ids(&engine, id).await?,
-            _ => HashSet::new(),
-        };
-        match swarm::apply(&engine, &a.stack, act, creds).await? {
-            swarm::Done::Created(kind, name) => {
+    let mut first_error = None;
+    for r in done.into_iter().map(Ok).chain(services) {
+        match r {
+            Ok((swarm::Done::Created(kind, name), before)) => {
                 println!("Creating {kind} {name}");
                 if kind == "service" {
                     touched.push((name, before));
                 }
             }
-            swarm::Done::Updated(name, id) => {
+            Ok((swarm::Done::Updated(name, id), before)) => {
                 println!("Updating service {name} (id: {id})");
                 touched.push((name, before));
             }
-            swarm::Done::Removed(name) => println!("Removing service {name}"),
-            swarm::Done::Kept => {}
+            Ok((swarm::Done::Removed(name), _)) => println!("Removing service {name}"),
+            Ok((swarm::Done::Kept, _)) => {}
+            Err(e) if first_error.is_none() => first_error = Some(e),
+            Err(e) => eprintln!("{e:#}"),
         }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     if a.detach {
         return Ok(0);
     }
     converge(&engine, &touched, a.quiet).await
+}
+
+/// Runs one action; for a service update, also the IDs of its tasks before it.
+async fn run_action(
+    engine: &crate::engine::Engine,
+    a: &StackDeployArgs,
+    act: &StackAction,
+) -> Result<(swarm::Done, HashSet<String>)> {
+    let image = match act {
+        StackAction::CreateService(s) | StackAction::UpdateService { service: s, .. } => {
+            s.spec["TaskTemplate"]["ContainerSpec"]["Image"]
+                .as_str()
+                .map(str::to_string)
+        }
+        _ => None,
+    };
+    let creds = match (&image, a.with_registry_auth) {
+        (Some(i), true) => swarm::credentials_for(engine, i).await?,
+        _ => None,
+    };
+    let before = match act {
+        StackAction::UpdateService { id, .. } => swarm::task_ids(engine, id).await?,
+        _ => HashSet::new(),
+    };
+    Ok((swarm::apply(engine, &a.stack, act, creds).await?, before))
 }
 
 /// `--resolve-image`: pins each changed (or every) image to its registry digest; with no
@@ -164,6 +204,7 @@ async fn resolve_images(
     a: &StackDeployArgs,
 ) -> Result<()> {
     let mut unresolved = Vec::new();
+    let mut resolved: BTreeMap<String, Option<String>> = BTreeMap::new();
     for svc in &mut desired.services {
         let image = svc.spec["TaskTemplate"]["ContainerSpec"]["Image"]
             .as_str()
@@ -183,7 +224,11 @@ async fn resolve_images(
         } else {
             None
         };
-        match swarm::resolve_image(engine, &image, creds).await {
+        if !resolved.contains_key(&image) {
+            let pinned = swarm::resolve_image(engine, &image, creds).await;
+            resolved.insert(image.clone(), pinned);
+        }
+        match resolved[&image].clone() {
             Some(pinned) => {
                 svc.spec["TaskTemplate"]["ContainerSpec"]["Image"] = pinned.into();
                 let h = plan::spec_hash(&svc.spec);
