@@ -532,3 +532,163 @@ fn single_node_swarm_stack_round_trip() {
     rc_ok(s, &["stack", "rm", &st]);
     assert_gone(s, &st);
 }
+
+const ROLLING: &str = r#"
+    version: "3.8"
+    services:
+      web:
+        image: rcompose-test/busybox:latest
+        command: ["sh", "-c", "exec sleep 3600"]
+        stop_grace_period: 1s
+        environment: {V: "1"}
+        deploy:
+          replicas: 3
+          placement:
+            max_replicas_per_node: 1
+          update_config:
+            parallelism: 1
+            delay: 1s
+            order: stop-first
+            failure_action: rollback
+            monitor: 3s
+          rollback_config:
+            parallelism: 1
+"#;
+
+#[test]
+fn rolling_update_takes_one_task_down_at_a_time() {
+    let s = swarm();
+    let _g = s.shared();
+    let st = stack_name("roll");
+    let web = format!("{st}_web");
+    let f = Files::new(ROLLING);
+    rc_ok(s, &["stack", "deploy", "-c", &f.file(), "-d=false", &st]);
+    assert_eq!(s.running_nodes(&web).len(), 3);
+    // While the update runs, a watcher samples the running tasks: never fewer than two.
+    f.write(&ROLLING.replace("V: \"1\"", "V: \"2\""));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let fewest = std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            let mut fewest = usize::MAX;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                fewest = fewest.min(s.running_nodes(&web).len());
+            }
+            fewest
+        });
+        let out = rc(s, &["stack", "deploy", "-c", &f.file(), "-d=false", &st]);
+        assert!(out.status.success(), "{}", err(&out));
+        wait_for("update completed", || {
+            s.docker(
+                "m",
+                &["service", "inspect", "-f", "{{.UpdateStatus.State}}", &web],
+            )
+            .trim()
+                == "completed"
+        });
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        watcher.join().unwrap()
+    });
+    assert_eq!(
+        fewest, 2,
+        "parallelism 1, stop-first: exactly one task down at a time"
+    );
+    let env = s.docker(
+        "m",
+        &[
+            "service",
+            "inspect",
+            "-f",
+            "{{json .Spec.TaskTemplate.ContainerSpec.Env}}",
+            &web,
+        ],
+    );
+    assert!(env.contains("V=2"), "{env}");
+    s.wait_running(&web, 3);
+    rc_ok(s, &["stack", "rm", &st]);
+    assert_gone(s, &st);
+}
+
+/// Sets a node's availability back to active when dropped.
+struct Undrain<'a>(&'a Swarm, String);
+
+impl Drop for Undrain<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.run(
+            DEBIAN_DOCKER,
+            "m",
+            &["node", "update", "--availability", "active", &self.1],
+        );
+    }
+}
+
+#[test]
+fn a_drained_node_hands_its_tasks_over_and_a_named_volume_keeps_its_data() {
+    let s = swarm();
+    let _g = s.exclusive();
+    let st = stack_name("drain");
+    let f = Files::new(
+        r#"
+        version: "3.8"
+        services:
+          web:
+            image: rcompose-test/busybox:latest
+            command: [sleep, "3600"]
+            stop_grace_period: 1s
+            deploy:
+              replicas: 3
+          db:
+            image: rcompose-test/busybox:latest
+            command: [sleep, "3600"]
+            stop_grace_period: 1s
+            volumes: [data:/data]
+            deploy:
+              placement:
+                constraints: [node.labels.rcompose.disk == ssd]
+        volumes:
+          data: {}
+    "#,
+    );
+    rc_ok(s, &["stack", "deploy", "-c", &f.file(), "-d=false", &st]);
+    let web = format!("{st}_web");
+    let db = format!("{st}_db");
+    assert_eq!(s.running_nodes(&db), ["w2"]);
+    // The named volume carries the stack's prefix and label; its data survives a re-deploy
+    // that replaces the task.
+    let vol = format!("{st}_data");
+    let label = s.docker(
+        "w2",
+        &[
+            "volume",
+            "inspect",
+            "-f",
+            "{{index .Labels \"com.docker.stack.namespace\"}}",
+            &vol,
+        ],
+    );
+    assert_eq!(label.trim(), st);
+    let o = s.exec("w2", &db, "echo kept > /data/f");
+    assert!(o.status.success());
+    let old = s.task_containers("w2", &db);
+    f.write(&std::fs::read_to_string(f.file()).unwrap().replace(
+        "volumes: [data:/data]",
+        "volumes: [data:/data]\n    environment: {X: \"1\"}",
+    ));
+    rc_ok(s, &["stack", "deploy", "-c", &f.file(), "-d=false", &st]);
+    wait_for("db's task replaced", || {
+        let now = s.task_containers("w2", &db);
+        now.len() == 1 && now != old
+    });
+    assert_eq!(text(&s.exec("w2", &db, "cat /data/f")), "kept\n");
+    // Draining w1 moves its web tasks to the others.
+    let w1 = s.hostname("w1");
+    let undrain = Undrain(s, w1.clone());
+    s.docker("m", &["node", "update", "--availability", "drain", &w1]);
+    wait_for("3 web tasks off w1", || {
+        let nodes = s.running_nodes(&web);
+        nodes.len() == 3 && !nodes.contains(&"w1".to_string())
+    });
+    drop(undrain);
+    s.wait_all_ready();
+    rc_ok(s, &["stack", "rm", &st]);
+    assert_gone(s, &st);
+}
