@@ -21,5 +21,8 @@ mod remote;
 mod safety;
 mod seed;
 mod snapshot;
+mod stack;
+mod swarm;
+mod swarm_cli;
 mod tty_progress;
 mod unknown_service;

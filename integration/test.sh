@@ -41,13 +41,14 @@ set -e
 # lists local images as localhost/NAME), top's process table (Podman shows its own init) and
 # cp of a file to a new name (Podman's archive API makes a directory of it), and the
 # python-on-whales and testcontainers scenarios (they wait for healthchecks) and the node one
-# (it reads exact image names).
+# (it reads exact image names), and the swarm tiers (they run swarms of their own dockerd
+# instances, whatever DOCKER_HOST says).
 if [ -z "${RCOMPOSE_SKIP_PODMAN:-}" ] && [ $# -eq 0 ]; then
   podman_host=$(bash integration/podman.sh)
   set +e
   DOCKER_HOST="$podman_host" cargo test --no-fail-fast --test integration -- \
     --skip build:: --skip build_secrets:: --skip interop:: --skip seed:: --skip snapshot:: \
-    --skip registry:: --skip remote:: \
+    --skip registry:: --skip remote:: --skip stack:: --skip swarm:: --skip swarm_cli:: \
     --skip commands::restart_waits_for_a_healthy_dependency \
     --skip e2e::e07_restart_with_dependencies --skip e2e::e14_recreate_with_no_deps \
     --skip e2e::e29_up_service_unhealthy --skip e2e::e33_start_interval \

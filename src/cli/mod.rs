@@ -5,6 +5,7 @@
 
 pub mod parse;
 pub mod plugin;
+pub mod stack;
 
 use std::path::PathBuf;
 
@@ -152,6 +153,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Push service images
     Push(PushArgs),
+    /// Manage Swarm stacks (docker stack's commands)
+    Stack(stack::StackArgs),
 }
 
 #[derive(Debug, Clone, Args, Default)]

@@ -28,6 +28,7 @@ pub mod rm;
 pub mod run;
 pub mod scale;
 pub mod snapshot;
+pub mod stack;
 pub mod start;
 pub mod stats;
 pub mod stop;
@@ -376,5 +377,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(a) => export::run(&ctx, a).await,
         Command::Stats(a) => stats::run(&ctx, a).await,
         Command::Push(a) => push::run(&ctx, a).await,
+        Command::Stack(a) => stack::run(&ctx, a).await,
     }
 }

@@ -25,6 +25,7 @@ pub mod run;
 pub mod service_ops;
 pub mod snapshot;
 pub mod ssh;
+pub mod stack;
 pub mod volumes;
 pub mod wait;
 

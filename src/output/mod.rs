@@ -10,6 +10,7 @@ pub mod logs;
 pub mod plan;
 pub mod progress;
 pub mod resources;
+pub mod stack;
 pub mod table;
 pub mod template;
 pub mod terminal;

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod observed;
 pub mod run;
 pub mod spec;
+pub mod stack;
 pub mod up;
 
 use crate::model::service::Condition;
