@@ -312,17 +312,24 @@ fn is_bool(a: &clap::Arg) -> bool {
         || a.get_value_parser().type_id() == std::any::TypeId::of::<bool>()
 }
 
-/// Words filling the required positionals of `cmd` (after its flags).
-fn positionals(cmd: &clap::Command) -> Vec<String> {
-    cmd.get_positionals()
-        .filter(|a| a.is_required_set())
-        .map(|a| match a.get_possible_values().first() {
-            Some(v) => v.get_name().to_string(),
-            None if a.get_id() == "source" => "web:/etc".into(),
-            None if a.get_id() == "private_port" => "80".into(),
-            None if a.get_id() == "scale" => "web=1".into(),
-            None => "web".into(),
-        })
+/// Words filling the required flags (`stack config -c FILE`) not among `given`, and the
+/// required positionals of `cmd` (after the flags under test).
+fn positionals(cmd: &clap::Command, given: &[String]) -> Vec<String> {
+    let required_flags = flags(cmd)
+        .filter(|a| a.is_required_set() && !given.contains(&typed(a)))
+        .flat_map(|a| [typed(a), "compose.yaml".to_string()]);
+    required_flags
+        .chain(
+            cmd.get_positionals()
+                .filter(|a| a.is_required_set())
+                .map(|a| match a.get_possible_values().first() {
+                    Some(v) => v.get_name().to_string(),
+                    None if a.get_id() == "source" => "web:/etc".into(),
+                    None if a.get_id() == "private_port" => "80".into(),
+                    None if a.get_id() == "scale" => "web=1".into(),
+                    None => "web".into(),
+                }),
+        )
         .collect()
 }
 
@@ -354,7 +361,7 @@ fn matches_of(
     let argv: Vec<String> = std::iter::once("rcompose".to_string())
         .chain(path.iter().cloned())
         .chain(words.iter().cloned())
-        .chain(positionals(cmd))
+        .chain(positionals(cmd, words))
         .collect();
     let mut m = rcompose::cli::parse::command().try_get_matches_from(&argv)?;
     for name in path {
@@ -531,7 +538,7 @@ fn every_boolean_flag_takes_go_bool_values_after_an_equals_sign() {
                 let argv: Vec<String> = std::iter::once("rcompose".to_string())
                     .chain(path.iter().cloned())
                     .chain([format!("{flag}=maybe")])
-                    .chain(positionals(&cmd))
+                    .chain(positionals(&cmd, &[]))
                     .collect();
                 match rcompose::cli::parse::parse(&argv, "rcompose") {
                     Err(rcompose::cli::parse::Refusal::Message(m))

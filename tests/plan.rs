@@ -779,11 +779,11 @@ fn up_disabled_service_containers_are_not_orphans() {
 #[test]
 fn up_missing_external_volume_fails_before_any_step() {
     let p = project(
-        "services:\n  web:\n    image: nginx\n    volumes: ['x:/data']\nvolumes:\n  x:\n    external: true\n",
+        "services:\n  web:\n    image: nginx\n    volumes: ['ext:/data']\nvolumes:\n  ext:\n    external: true\n",
     );
     let err = plan_up(&p, &empty_state(&p), &UpOptions::default()).unwrap_err();
-    assert_eq!(err, PlanError("external volume \"x\" not found".into()));
-    assert_eq!(err.to_string(), "external volume \"x\" not found");
+    assert_eq!(err, PlanError("external volume \"ext\" not found".into()));
+    assert_eq!(err.to_string(), "external volume \"ext\" not found");
 }
 
 #[test]
@@ -801,7 +801,7 @@ fn up_missing_external_network_fails_before_any_step() {
 #[test]
 fn up_existing_external_resources_are_used_not_created() {
     let p = project(
-        "services:\n  web:\n    image: nginx\n    networks: [x]\n    volumes: ['v:/data']\nnetworks:\n  x:\n    external: true\nvolumes:\n  v:\n    external: true\n    name: shared-data\n",
+        "services:\n  web:\n    image: nginx\n    networks: [x]\n    volumes: ['vol:/data']\nnetworks:\n  x:\n    external: true\nvolumes:\n  vol:\n    external: true\n    name: shared-data\n",
     );
     let mut o = empty_state(&p);
     o.networks.push(ObservedNetwork {
