@@ -29,7 +29,7 @@ use serde_json::{Map, Value, json};
 use super::service::PathError;
 
 mod emit;
-mod syntax;
+pub(crate) mod syntax;
 
 use crate::settings;
 pub use emit::{go_float, go_g, natural_cmp};
@@ -1517,7 +1517,10 @@ static VOLUME_MOUNT: Ty = ty(&[
 static VOLUME_BIND: Ty = ty(&[
     ("selinux", K::Str),
     ("propagation", K::Str),
-    ("create_host_path", K::OptOut),
+    // compose v2.40.3 (compose-go v2.9.1) prints it when true (`create_host_path: true` for every
+    // short-syntax bind); compose-go 2.10 omits it when true. Printed whenever set, so that
+    // `false` survives a round trip through `config`.
+    ("create_host_path", K::OptBool),
     ("recursive", K::Str),
 ]);
 
@@ -2116,7 +2119,8 @@ services:
       - type: bind
         source: /work/p/src
         target: /src
-        bind: {}
+        bind:
+          create_host_path: true
       - type: volume
         source: data
         target: /data
@@ -2125,7 +2129,8 @@ services:
         source: /home/u/x
         target: /x
         read_only: true
-        bind: {}
+        bind:
+          create_host_path: true
     x-z: 1
 networks:
   default:

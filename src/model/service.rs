@@ -372,6 +372,14 @@ impl ServiceReader<'_> {
                     for (i, item) in list(val, p)?.iter().enumerate() {
                         let ip = format!("{p}[{i}]");
                         s.volumes.push(self.volume(item, &ip)?);
+                        if let Value::String(spec) = item {
+                            for o in super::canonical::syntax::ignored_volume_options(spec) {
+                                warnings.push(format!(
+                                    "{ip}: volume option {o:?} of {spec:?} is not one compose \
+                                     knows and is ignored"
+                                ));
+                            }
+                        }
                     }
                 }
                 "networks" => s.networks = networks(val, p)?,
@@ -598,6 +606,15 @@ impl ServiceReader<'_> {
                 if kind == MountKind::Bind && source.is_none() {
                     return Err(err(p, "a bind mount needs a `source`"));
                 }
+                let mut options = Vec::new();
+                for key in ["selinux", "propagation"] {
+                    if let Some(v) = o.get("bind").and_then(|b| b.get(key)) {
+                        let v = string(v, &format!("{p}.bind.{key}"))?;
+                        if !v.is_empty() {
+                            options.push(v);
+                        }
+                    }
+                }
                 VolumeMount {
                     kind,
                     source,
@@ -605,7 +622,7 @@ impl ServiceReader<'_> {
                     read_only,
                     create_host_path: kind == MountKind::Bind && create_host_path,
                     nocopy,
-                    options: Vec::new(),
+                    options,
                 }
             }
             _ => return Err(err(p, format!("{p} must be a string or a mapping"))),

@@ -146,57 +146,47 @@ pub struct VolumeMount {
     pub options: Vec<String>,
 }
 
-/// Parses `[source:]target[:mode]`.
+/// Parses `[source:]target[:options]` with compose's rules (the one short-volume parser,
+/// [`super::canonical::syntax::parse_volume`]) and reads its long form. Options compose ignores
+/// (`cached`, `delegated`, typos like `roz`) are ignored here too; the service reader warns about
+/// the ones that are not consistency modes. A relative container path is refused here, where the
+/// engine would refuse it at create time.
 pub fn parse_volume(spec: &str) -> Result<VolumeMount, String> {
-    let invalid = |why: &str| format!("invalid volume {spec:?}: {why}");
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (source, target, mode) = match parts.as_slice() {
-        [t] => (None, *t, None),
-        [s, t] => (Some(*s), *t, None),
-        [s, t, m] => (Some(*s), *t, Some(*m)),
-        _ => return Err(invalid("too many colons")),
+    let long = super::canonical::syntax::parse_volume(spec)?;
+    let text = |k: &str| long.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let flag = |section: &str, k: &str| {
+        long.get(section)
+            .and_then(|s| s.get(k))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
     };
-    if target.is_empty() {
-        return Err(invalid("empty target path"));
-    }
+    let kind = match text("type").as_deref() {
+        Some("bind") => MountKind::Bind,
+        _ => MountKind::Volume,
+    };
+    let target = text("target").unwrap_or_default();
     if !target.starts_with('/') {
-        return Err(invalid(&format!(
-            "the container path {target:?} must be absolute"
-        )));
+        return Err(format!(
+            "invalid volume {spec:?}: the container path {target:?} must be absolute"
+        ));
     }
-    let mut mount = VolumeMount {
-        kind: MountKind::Volume,
-        source: None,
-        target: target.to_string(),
-        read_only: false,
-        create_host_path: false,
-        nocopy: false,
-        options: Vec::new(),
-    };
-    if let Some(s) = source {
-        if s.is_empty() {
-            return Err(invalid("empty source"));
-        }
-        if s.starts_with(['.', '/', '~']) {
-            mount.kind = MountKind::Bind;
-            mount.create_host_path = true;
-        }
-        mount.source = Some(s.to_string());
-    }
-    if let Some(mode) = mode {
-        for opt in mode.split(',') {
-            match opt {
-                "ro" => mount.read_only = true,
-                "rw" => mount.read_only = false,
-                "nocopy" => mount.nocopy = true,
-                "z" | "Z" | "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                    mount.options.push(opt.to_string())
-                }
-                other => return Err(invalid(&format!("unknown mode {other:?}"))),
-            }
-        }
-    }
-    Ok(mount)
+    let options = ["selinux", "propagation"]
+        .iter()
+        .filter_map(|k| long.get("bind").and_then(|b| b.get(*k)))
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    Ok(VolumeMount {
+        kind,
+        source: text("source"),
+        target,
+        read_only: long
+            .get("read_only")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        create_host_path: flag("bind", "create_host_path"),
+        nocopy: flag("volume", "nocopy"),
+        options,
+    })
 }
 
 /// Parses a Go-style duration (`1m30s`, `500ms`, `1.5s`, `10s`, compose's `d` and `w`) with
@@ -266,7 +256,55 @@ mod tests {
         let v = parse_volume("/anon").unwrap();
         assert_eq!((v.kind, v.source), (MountKind::Volume, None));
         assert!(parse_volume("a:relative").is_err());
-        assert!(parse_volume("a:/b:bogus").is_err());
+        assert!(parse_volume("a:/b:c:d").is_err());
+        assert!(parse_volume("ab::/b").is_err());
+    }
+
+    /// The spellings of real compose files and dev-container templates, read as compose reads
+    /// them: consistency modes and unknown options are ignored, known ones are applied.
+    #[test]
+    fn volume_options_as_compose_reads_them() {
+        for spec in [
+            "..:/workspace:cached",
+            "../..:/workspaces:cached",
+            "..:/usr/src/paperless/paperless-ngx:delegated",
+            "./src:/app:consistent",
+            "./src:/app:rw,cached",
+        ] {
+            let v = parse_volume(spec).unwrap();
+            assert_eq!(v.kind, MountKind::Bind, "{spec}");
+            assert!(
+                !v.read_only && v.create_host_path && v.options.is_empty(),
+                "{spec}"
+            );
+        }
+        // zabbix-docker's `roz`/`rwz` are not options compose knows: not read-only, no relabel.
+        let v = parse_volume("snmptraps:/var/lib/zabbix/snmptraps:roz").unwrap();
+        assert_eq!(
+            (v.kind, v.read_only, v.options.len()),
+            (MountKind::Volume, false, 0)
+        );
+        let v = parse_volume("./a:/b:ro,cached").unwrap();
+        assert!(v.read_only);
+        let v = parse_volume("./a:/b:ro,rw").unwrap();
+        assert!(!v.read_only);
+        let v = parse_volume("./a:/b:ro,z,rshared").unwrap();
+        assert_eq!(v.options, ["z", "rshared"]);
+        let v = parse_volume("data:/d:Z").unwrap();
+        assert_eq!(
+            (v.kind, v.options.clone()),
+            (MountKind::Volume, vec!["Z".to_string()])
+        );
+        for mode in [
+            "rprivate", "private", "rshared", "shared", "rslave", "slave",
+        ] {
+            let v = parse_volume(&format!("/h:/c:{mode}")).unwrap();
+            assert_eq!(v.options, [mode], "{mode}");
+        }
+        let v = parse_volume("data:/d:nocopy").unwrap();
+        assert!(v.nocopy);
+        let v = parse_volume("./a:/b:nocopy").unwrap();
+        assert!(v.nocopy && v.kind == MountKind::Bind);
     }
 
     #[test]

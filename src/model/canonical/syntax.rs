@@ -155,27 +155,44 @@ pub fn clean_path(p: &str) -> String {
     }
 }
 
-/// Expands a short volume spec (`[source:]target[:options]`) into the long form compose
-/// prints, or the reason it is invalid.
-pub fn parse_volume(spec: &str) -> Result<Map<String, Value>, String> {
-    let mut out = Map::new();
+/// The options of the short volume syntax that compose-go's `format.ParseVolume` knows. Any other
+/// option is ignored, as compose ignores it. The consistency modes of Docker Desktop for Mac
+/// (`cached`, `delegated`, `consistent`) are among the ignored ones: compose-go does not carry
+/// them to the long form's `consistency`, so `config` does not print them.
+pub const VOLUME_OPTIONS: &[&str] = &[
+    "ro", "rw", "nocopy", "z", "Z", "rprivate", "private", "rshared", "shared", "rslave", "slave",
+];
+
+/// Consistency modes: known to users of Docker Desktop, ignored by compose without a word.
+pub const CONSISTENCY_MODES: &[&str] = &["cached", "delegated", "consistent"];
+
+/// A short volume spec split into its sections, with compose-go's rules: a Windows drive letter
+/// (`C:`) does not split, nor does a colon inside `${...}`; empty sections and a fourth section
+/// are errors. A spec of one or two characters is a target alone.
+struct VolumeSections {
+    source: String,
+    target: String,
+    options: Vec<String>,
+}
+
+fn split_volume(spec: &str) -> Result<VolumeSections, String> {
+    let mut sections = VolumeSections {
+        source: String::new(),
+        target: String::new(),
+        options: Vec::new(),
+    };
     match spec.chars().count() {
         0 => return Err("invalid empty volume spec".into()),
         1 | 2 => {
-            out.insert("type".into(), json!("volume"));
-            out.insert("target".into(), json!(clean_path(spec)));
-            return Ok(out);
+            sections.target = spec.to_string();
+            return Ok(sections);
         }
         _ => {}
     }
-    let (mut source, mut target) = (String::new(), String::new());
-    let mut read_only = false;
-    let mut nocopy = false;
-    let (mut selinux, mut propagation) = (String::new(), String::new());
+    let invalid = |why: &str| format!("invalid spec: {spec}: {why}");
     let mut buffer: Vec<char> = Vec::new();
     let mut depth = 0usize;
     let chars: Vec<char> = spec.chars().collect();
-    let invalid = |why: &str| format!("invalid spec: {spec}: {why}");
     for i in 0..=chars.len() {
         let c = chars.get(i).copied();
         if c == Some('$') && chars.get(i + 1) == Some(&'{') {
@@ -195,27 +212,16 @@ pub fn parse_volume(spec: &str) -> Result<Map<String, Value>, String> {
                 let text: String = buffer.iter().collect();
                 if buffer.is_empty() {
                     return Err(invalid("empty section between colons"));
-                } else if source.is_empty() && at_end {
-                    target = text;
-                } else if source.is_empty() {
-                    source = text;
-                } else if target.is_empty() {
-                    target = text;
+                } else if sections.source.is_empty() && at_end {
+                    sections.target = text;
+                } else if sections.source.is_empty() {
+                    sections.source = text;
+                } else if sections.target.is_empty() {
+                    sections.target = text;
                 } else if !at_end {
                     return Err(invalid("too many colons"));
                 } else {
-                    for option in text.split(',') {
-                        match option {
-                            "ro" => read_only = true,
-                            "rw" => read_only = false,
-                            "nocopy" => nocopy = true,
-                            "z" | "Z" => selinux = option.to_string(),
-                            "rprivate" | "private" | "rshared" | "shared" | "rslave" | "slave" => {
-                                propagation = option.to_string()
-                            }
-                            _ => {}
-                        }
-                    }
+                    sections.options = text.split(',').map(str::to_string).collect();
                 }
                 buffer.clear();
             }
@@ -223,15 +229,57 @@ pub fn parse_volume(spec: &str) -> Result<Map<String, Value>, String> {
             None => {}
         }
     }
-    let bind = is_file_path(&source);
-    out.insert("type".into(), json!(if bind { "bind" } else { "volume" }));
-    if !source.is_empty() {
-        out.insert("source".into(), json!(source));
+    Ok(sections)
+}
+
+/// The options of a short volume spec that compose ignores and that are not consistency modes
+/// (`roz` in `data:/d:roz` is not read-only): worth a warning. Empty for an invalid spec.
+pub fn ignored_volume_options(spec: &str) -> Vec<String> {
+    split_volume(spec)
+        .map(|s| s.options)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| !VOLUME_OPTIONS.contains(&o.as_str()))
+        .filter(|o| !CONSISTENCY_MODES.contains(&o.as_str()))
+        .collect()
+}
+
+/// Expands a short volume spec (`[source:]target[:options]`) into the long form compose
+/// prints, or the reason it is invalid. The one parser of the short volume syntax: the service
+/// model and `run -v` read its long form.
+pub fn parse_volume(spec: &str) -> Result<Map<String, Value>, String> {
+    let sections = split_volume(spec)?;
+    let mut out = Map::new();
+    if sections.source.is_empty() && sections.options.is_empty() && spec.chars().count() <= 2 {
+        out.insert("type".into(), json!("volume"));
+        out.insert("target".into(), json!(clean_path(spec)));
+        return Ok(out);
     }
-    out.insert("target".into(), json!(clean_path(&target)));
+    let (mut read_only, mut nocopy) = (false, false);
+    let (mut selinux, mut propagation) = (String::new(), String::new());
+    for option in &sections.options {
+        match option.as_str() {
+            "ro" => read_only = true,
+            "rw" => read_only = false,
+            "nocopy" => nocopy = true,
+            "z" | "Z" => selinux = option.clone(),
+            "rprivate" | "private" | "rshared" | "shared" | "rslave" | "slave" => {
+                propagation = option.clone()
+            }
+            _ => {}
+        }
+    }
+    let bind = is_file_path(&sections.source);
+    out.insert("type".into(), json!(if bind { "bind" } else { "volume" }));
+    if !sections.source.is_empty() {
+        out.insert("source".into(), json!(sections.source));
+    }
+    out.insert("target".into(), json!(clean_path(&sections.target)));
     if read_only {
         out.insert("read_only".into(), json!(true));
     }
+    // compose-go keeps a relabel or propagation option even on a named volume, and `nocopy`
+    // even on a bind.
     if bind || !selinux.is_empty() || !propagation.is_empty() {
         let mut b = Map::new();
         if !selinux.is_empty() {
@@ -245,7 +293,7 @@ pub fn parse_volume(spec: &str) -> Result<Map<String, Value>, String> {
         }
         out.insert("bind".into(), Value::Object(b));
     }
-    if !bind {
+    if !bind || nocopy {
         let mut v = Map::new();
         if nocopy {
             v.insert("nocopy".into(), json!(true));
