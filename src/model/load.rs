@@ -309,6 +309,14 @@ fn read_tree(path: &Path, env: &IndexMap<String, String>) -> Result<Value, LoadE
             e.message
         ))
     })?;
+    // A file without a document (empty, or comments only) adds nothing, as in compose.
+    if tree.is_null()
+        && text
+            .lines()
+            .all(|l| matches!(l.trim().chars().next(), None | Some('#')))
+    {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
     let source = SourceFile {
         path: path.to_path_buf(),
         text,

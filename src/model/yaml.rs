@@ -95,20 +95,17 @@ pub struct SyntaxError {
 
 /// Parses one YAML document into a JSON tree and the positions of its nodes.
 pub fn parse(text: &str) -> Result<(Value, Locations), SyntaxError> {
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        legacy_octal_numbers: true,
-    };
-    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let position = e.location().map(|l| Position {
-            line: l.line() as u32,
-            column: l.column() as u32,
-        });
-        SyntaxError {
-            message: first_line(&e.to_string()),
-            position,
-        }
-    })?;
+    let root: Spanned<Node> =
+        serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
+            let position = e.location().map(|l| Position {
+                line: l.line() as u32,
+                column: l.column() as u32,
+            });
+            SyntaxError {
+                message: first_line(&e.to_string()),
+                position,
+            }
+        })?;
     let mut locations = Locations::default();
     let mut segments = Vec::new();
     let value = root
@@ -139,12 +136,8 @@ pub fn parse_documents(text: &str) -> Result<Vec<(Value, Locations)>, SyntaxErro
     match parse(text) {
         Ok(one) => Ok(vec![one]),
         Err(e) if e.message.contains("multiple YAML documents") => {
-            let options = serde_saphyr::options! {
-                strict_booleans: true,
-                legacy_octal_numbers: true,
-            };
             let docs: Vec<Spanned<Node>> =
-                serde_saphyr::from_str_multiple_with_options(text, options).map_err(|e| {
+                serde_saphyr::from_str_multiple_with_options(text, options()).map_err(|e| {
                     SyntaxError {
                         message: first_line(&e.to_string()),
                         position: e.location().map(|l| Position {
@@ -169,9 +162,47 @@ pub fn parse_documents(text: &str) -> Result<Vec<(Value, Locations)>, SyntaxErro
     }
 }
 
+/// Most aliased events one file may expand to. Real files stay far below it (the largest of the
+/// real-world corpus replays a few thousand); an exponential alias bomb ("billion laughs")
+/// passes it within a few levels and is refused before it costs memory.
+pub const MAX_REPLAYED_EVENTS: usize = 1_000_000;
+
+/// The parser's options: go-yaml's scalar typing, and limits that stop alias bombs by what they
+/// expand to rather than by how many aliases a file uses. serde-saphyr's default alias/anchor
+/// ratio heuristic (more than 10 aliases per anchor once there are 100) refuses ordinary compose
+/// files that merge one `x-` block into every service, which compose's YAML library accepts.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        legacy_octal_numbers: true,
+        budget: serde_saphyr::budget! {
+            enforce_alias_anchor_ratio: false,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_REPLAYED_EVENTS,
+        },
+    }
+}
+
 fn first_line(s: &str) -> String {
-    // serde-saphyr appends a rendered snippet; we render our own.
-    s.lines().next().unwrap_or_default().trim().to_string()
+    // serde-saphyr appends a rendered snippet (we render our own) and starts with
+    // `error: line L column C: ` (the position is kept apart, in `SyntaxError::position`).
+    let line = s.lines().next().unwrap_or_default().trim();
+    let reason = match line.strip_prefix("error: line ") {
+        Some(rest) => rest.split_once(": ").map_or(line, |(_, r)| r),
+        None => line,
+    };
+    // go-yaml's wording, which compose prints.
+    if let Some(key) = reason.strip_prefix("duplicate mapping key: ") {
+        let key = key
+            .split_once(", set DuplicateKeyPolicy")
+            .map_or(key, |(k, _)| k);
+        format!("mapping key {key:?} already defined")
+    } else if reason.contains("budget breached") || reason.contains("alias replay") {
+        format!("document contains excessive aliasing ({reason})")
+    } else {
+        reason.to_string()
+    }
 }
 
 /// A YAML node whose mapping values and sequence items carry their positions.
@@ -432,6 +463,31 @@ mod tests {
         let (v, _) = parse(text).unwrap();
         assert_eq!(v["services"]["s"]["image"], "c");
         assert_eq!(v["services"]["s"]["tty"], true);
+    }
+
+    /// One anchor merged into 150 services: 150 aliases for 1 anchor, as real files do.
+    #[test]
+    fn many_aliases_of_one_anchor_are_accepted() {
+        let mut text =
+            String::from("x-common: &common\n  restart: always\n  tty: true\nservices:\n");
+        for i in 0..150 {
+            text.push_str(&format!("  s{i}:\n    <<: *common\n    image: busybox\n"));
+        }
+        let (v, _) = parse(&text).unwrap();
+        assert_eq!(v["services"]["s149"]["restart"], "always");
+    }
+
+    /// The billion-laughs document: nine levels of ten aliases expand to 10^9 nodes.
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [lol]\n");
+        for i in 1..=9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        text.push_str("services: *a9\n");
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("excessive aliasing"), "{err:?}");
     }
 
     #[test]
