@@ -7,5 +7,6 @@ mod exceptions;
 mod loader;
 mod merge;
 mod plan;
+mod realworld;
 mod regressions;
 mod validate;
