@@ -3,7 +3,7 @@
 //! live, `up` building only missing images, failing steps, the classic builder, and `pull`'s
 //! decisions that need no registry.
 
-use crate::harness::{ProjectImages, TestProject, docker, docker_ok};
+use crate::harness::{ProjectImages, TestProject, docker, docker_ok, image_id};
 
 const DOCKERFILE: &str = r#"
     ARG APP_VERSION=1.2.3
@@ -56,12 +56,6 @@ fn dev_prod_project(test: &str) -> TestProject {
     p.write(".dockerignore", "*.secret\n");
     p.write("token.secret", "do not send\n");
     p
-}
-
-fn image_id(image: &str) -> String {
-    docker(&["image", "inspect", "-f", "{{.Id}}", image])
-        .trim()
-        .to_string()
 }
 
 fn env(container: &str, var: &str) -> String {

@@ -3,7 +3,7 @@
 //! judging engine state and exit codes as the original does.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{BUSYBOX, TestProject, docker, docker_ok};
@@ -911,15 +911,6 @@ fn e27_container_name_conflict() {
     }
 }
 
-/// Starts `rcompose -p <name> ARGS` in the background with its output captured.
-fn spawn(p: &TestProject, args: &[&str]) -> std::process::Child {
-    p.command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("rcompose starts")
-}
-
 /// Waits until `cond` holds, failing after `secs` seconds with `what`.
 fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -1229,10 +1220,7 @@ fn e35_cascade_stop_and_cascade_fail() {
 fn e36_cascade_ignores_one_off_containers() {
     let p = TestProject::new("e2e-cascadeoneoff")
         .compose(&format!("services:{}", long_running("running")));
-    let mut up = spawn(
-        &p,
-        &["up", "--abort-on-container-exit", "--menu=false", "running"],
-    );
+    let mut up = p.spawn(&["up", "--abort-on-container-exit", "--menu=false", "running"]);
     wait_until(60, "running starts", || {
         p.containers().first().map(|c| c.state.clone()) == Some("running".into())
     });
@@ -1313,7 +1301,7 @@ fn e39_ctrl_c_stops_the_target_and_not_its_dependencies_or_orphans() {
     );
     p.run(&["-f", "orphan.yaml", "up", "--wait", "--detach", "orphan"])
         .success();
-    let up = spawn(&p, &["-f", "compose.yaml", "up", "--menu=false", "app"]);
+    let up = p.spawn(&["-f", "compose.yaml", "up", "--menu=false", "app"]);
     wait_until(60, "app and dependency run", || {
         let s = states(&p);
         s.get("app-1").map(String::as_str) == Some("running")

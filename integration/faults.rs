@@ -5,19 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::harness::{BUSYBOX, TestProject};
-
-/// Starts `rcompose -p <name> ARGS` in the project directory without waiting for it.
-fn spawn(p: &TestProject, args: &[&str]) -> Child {
-    p.command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("rcompose starts")
-}
 
 /// Waits for a spawned rcompose: (exit code, stderr). A signal death is code -1.
 fn finish(child: Child) -> (i32, String) {
@@ -133,8 +124,8 @@ fn crashing_container_with_restart_always_is_left_to_the_engine() {
 #[test]
 fn concurrent_ups_create_one_container_per_service() {
     let p = TestProject::new("race").compose(&sleeper_services(4));
-    let a = spawn(&p, &["up", "-d"]);
-    let b = spawn(&p, &["up", "-d"]);
+    let a = p.spawn(&["up", "-d"]);
+    let b = p.spawn(&["up", "-d"]);
     let (ca, ea) = finish(a);
     let (cb, eb) = finish(b);
     for (code, err) in [(ca, &ea), (cb, &eb)] {
@@ -168,7 +159,7 @@ fn concurrent_ups_create_one_container_per_service() {
 #[test]
 fn sigint_mid_up_then_up_converges() {
     let p = TestProject::new("sigint").compose(&sleeper_services(6));
-    let child = spawn(&p, &["up", "-d"]);
+    let child = p.spawn(&["up", "-d"]);
     std::thread::sleep(Duration::from_millis(400));
     let pid = child.id() as libc::pid_t;
     // SAFETY: kill(2) on the id of a child we spawned and have not reaped yet.
@@ -209,7 +200,7 @@ fn engine_stopped_mid_up_then_up_converges() {
         .compose(&yaml)
         .env("DOCKER_HOST", &engine.host());
     let label = format!("label=com.docker.compose.project={}", p.name);
-    let mut up = spawn(&p, &["up", "-d"]);
+    let mut up = p.spawn(&["up", "-d"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while engine
         .docker(&["ps", "-aq", "--filter", &label])

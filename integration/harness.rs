@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -99,6 +99,13 @@ pub fn docker_ok(args: &[&str]) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// The id of the local image `image`.
+pub fn image_id(image: &str) -> String {
+    docker(&["image", "inspect", "-f", "{{.Id}}", image])
+        .trim()
+        .to_string()
 }
 
 /// A free TCP port on 127.0.0.1.
@@ -233,6 +240,15 @@ impl TestProject {
         }
         full.extend(args.iter().map(|s| s.to_string()));
         self.raw_command(&full)
+    }
+
+    /// [`TestProject::command`] started in the background with stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rcompose starts")
     }
 
     fn raw_command(&self, args: &[String]) -> Command {
@@ -646,4 +662,26 @@ impl Drop for ProjectImages {
             docker_ok(&["rmi", "-f", image]);
         }
     }
+}
+
+/// A project of two long-running busybox services, `web` (with the named volume `data`) and
+/// `other`, and a spare volume no service mounts.
+pub fn sleeper(test: &str) -> TestProject {
+    TestProject::new(test).compose(&format!(
+        "
+        services:
+          web:
+            image: {BUSYBOX}
+            command: sleep 600
+            init: true
+            volumes: [data:/data]
+          other:
+            image: {BUSYBOX}
+            command: sleep 600
+            init: true
+        volumes:
+          data: {{}}
+          spare: {{}}
+        "
+    ))
 }

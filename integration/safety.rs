@@ -1,7 +1,7 @@
 //! Nothing the user did not ask to delete is deleted, and bad input changes nothing on the
 //! engine.
 
-use crate::harness::{TestProject, docker, docker_ok};
+use crate::harness::{TestProject, docker, docker_ok, sleeper};
 
 #[test]
 fn invalid_input_changes_nothing_on_the_engine() {
@@ -196,4 +196,16 @@ fn anonymous_volume_data_survives_recreate_unless_renewed() {
         docker_ok(&["volume", "rm", &old_volume]),
         "the replaced anonymous volume was kept"
     );
+}
+
+#[test]
+fn up_watch_is_refused_before_anything_is_created() {
+    let p = sleeper("watch");
+    for flag in ["--watch", "-w"] {
+        p.run(&["up", "-d", flag])
+            .failure()
+            .stderr_contains("--watch is not supported by rcompose");
+    }
+    assert!(p.containers().is_empty());
+    assert!(p.volumes().is_empty());
 }

@@ -55,11 +55,11 @@ if [ -z "${RCOMPOSE_SKIP_PODMAN:-}" ] && [ $# -eq 0 ]; then
     --skip e2e::e20_port_range_across_replicas --skip e2e::e25_up_build_with_unchanged_context \
     --skip faults::engine_stopped_mid_up_then_up_converges \
     --skip faults::named_volume_data_survives_an_engine_restart \
-    --skip commands_more::push_with_credentials_then_digests_pin_the_pushed_image \
-    --skip commands6::images_lists_each_container_image_as_table_json_and_ids \
-    --skip commands6::ps_go_templates_and_ps_format_from_the_docker_config \
-    --skip commands6::top_prints_each_running_container_and_its_processes \
-    --skip commands6::cp_files_and_directories_both_ways_to_every_replica \
+    --skip image_commands::push_with_credentials_then_digests_pin_the_pushed_image \
+    --skip container_views::images_lists_each_container_image_as_table_json_and_ids \
+    --skip container_views::ps_go_templates_and_ps_format_from_the_docker_config \
+    --skip container_views::top_prints_one_table_of_every_running_containers_processes \
+    --skip container_views::cp_files_and_directories_both_ways_to_every_replica \
     --skip lifecycle::unhealthy_dependency_fails_up_and_leaves_dependent_created \
     --skip clients::python_on_whales --skip clients::testcontainers --skip clients::node \
     2>&1 | sed 's/^test result:/test result (podman):/' | tee -a "$log"

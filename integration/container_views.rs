@@ -1,10 +1,11 @@
-//! Issue #6 commands against a real engine: `images`, `top`, `events`, `cp`, `attach`,
-//! `completion`, running as a docker CLI plugin, and `ps --format TEMPLATE`. Engine state is
-//! judged through the docker CLI; output through what scripts read.
+//! The commands that look at and into a project's containers, against a real engine: `images`,
+//! `top`, `ps --format TEMPLATE`, `ps --orphans=false`, `volumes`, `stats --no-stream`,
+//! `events`, `cp` and `attach`. Engine state is judged through the docker CLI; output through
+//! what scripts read.
 
 use std::process::Command;
 
-use crate::harness::{BUSYBOX, TestProject, docker};
+use crate::harness::{BUSYBOX, TestProject, docker, image_id, sleeper};
 
 const APP: &str = "
     services:
@@ -18,17 +19,11 @@ const APP: &str = "
         init: true
 ";
 
-fn image_id() -> String {
-    docker(&["image", "inspect", "-f", "{{.Id}}", BUSYBOX])
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn images_lists_each_container_image_as_table_json_and_ids() {
     let p = TestProject::new("images").compose(APP);
     p.run(&["up", "-d"]).success();
-    let id = image_id();
+    let id = image_id(BUSYBOX);
     let bare = id.trim_start_matches("sha256:");
     let size: i64 = docker(&["image", "inspect", "-f", "{{.Size}}", BUSYBOX])
         .trim()
@@ -153,58 +148,6 @@ fn top_prints_one_table_of_every_running_containers_processes() {
     let r = p.run(&["top", "db"]);
     r.success();
     assert_eq!(r.stdout, "", "stopped containers have no processes to show");
-}
-
-#[test]
-fn plugin_metadata_and_compose_argument_when_installed_as_docker_compose() {
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = dir.path().join("docker-compose");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rcompose"), &plugin).unwrap();
-    let out = Command::new(&plugin)
-        .arg("docker-cli-plugin-metadata")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["SchemaVersion"], "0.1.0");
-    assert_eq!(v["Vendor"], "rcompose");
-    assert_eq!(
-        v["Version"],
-        format!("v{}", rcompose::plan::spec::COMPOSE_VERSION).as_str()
-    );
-
-    let out = Command::new(&plugin)
-        .args(["compose", "version", "--short"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("{}\n", rcompose::plan::spec::COMPOSE_VERSION)
-    );
-}
-
-#[test]
-fn completion_scripts_for_each_shell() {
-    for (shell, marker) in [
-        ("bash", "_rcompose()"),
-        ("zsh", "#compdef rcompose"),
-        ("fish", "complete -c rcompose"),
-    ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_rcompose"))
-            .args(["completion", shell])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(marker), "{shell}: {text}");
-        assert!(text.contains("images"), "{shell} completes sub-commands");
-    }
-    let out = Command::new(env!("CARGO_BIN_EXE_rcompose"))
-        .args(["completion", "tcsh"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
@@ -432,4 +375,197 @@ fn attach_forwards_stdin_and_streams_output_until_the_container_exits() {
     p.run(&["attach", "echo"])
         .failure()
         .stderr_contains("service \"echo\" is not running");
+}
+
+#[test]
+fn volumes_lists_the_project_volumes() {
+    let p = sleeper("volumes");
+    p.run(&["up", "-d"]).success();
+    let data = format!("{}_data", p.name);
+    assert!(p.volumes().contains(&data), "{:?}", p.volumes());
+
+    let table = p.run(&["volumes"]);
+    table.success();
+    let mut lines = table.stdout.lines();
+    assert_eq!(
+        lines
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["DRIVER", "VOLUME", "NAME"])
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    assert!(
+        rows.contains(&vec!["local", data.as_str()]),
+        "{}",
+        table.stdout
+    );
+    // Only the project's volumes: every row is one the engine labels with the project.
+    for r in &rows {
+        assert!(p.volumes().contains(&r[1].to_string()), "{r:?}");
+    }
+
+    let quiet = p.run(&["volumes", "-q"]);
+    quiet.success();
+    let mut names: Vec<String> = quiet.stdout.lines().map(String::from).collect();
+    names.sort();
+    let mut engine = p.volumes();
+    engine.sort();
+    assert_eq!(names, engine);
+
+    // A service that mounts no volume has none; `web` has `data`.
+    assert_eq!(p.run(&["volumes", "-q", "other"]).success().stdout, "");
+    assert_eq!(
+        p.run(&["volumes", "-q", "web"]).success().stdout.trim(),
+        data
+    );
+
+    let t = p.run(&[
+        "volumes",
+        "--format",
+        "table {{.Name}}\\t{{.Driver}}",
+        "web",
+    ]);
+    assert_eq!(
+        t.success()
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        vec![
+            vec!["VOLUME", "NAME", "DRIVER"],
+            vec![data.as_str(), "local"]
+        ]
+    );
+
+    let json = p.run(&["volumes", "--format", "json"]);
+    json.success();
+    let first: serde_json::Value =
+        serde_json::from_str(json.stdout.lines().next().expect("a line")).expect("JSON line");
+    assert_eq!(first["Driver"], "local");
+    assert!(
+        first["Labels"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("com.docker.compose.project={}", p.name))
+    );
+
+    p.run(&["volumes", "nosuch"])
+        .failure()
+        .stderr_contains("no such service: nosuch");
+}
+
+#[test]
+fn stats_no_stream_prints_one_row_per_running_container() {
+    let p = sleeper("stats");
+    p.run(&["up", "-d"]).success();
+    let run = p.run(&["stats", "--no-stream"]);
+    run.success();
+    let mut lines = run.stdout.lines();
+    let header = lines.next().expect("a header");
+    for col in [
+        "CONTAINER ID",
+        "NAME",
+        "CPU %",
+        "MEM USAGE / LIMIT",
+        "MEM %",
+        "NET I/O",
+        "BLOCK I/O",
+        "PIDS",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{}", run.stdout);
+    for c in p.containers() {
+        let row = rows
+            .iter()
+            .find(|r| r.split_whitespace().nth(1) == Some(c.name.as_str()))
+            .unwrap_or_else(|| panic!("a row for {}: {}", c.name, run.stdout));
+        assert!(row.starts_with(&c.id[..12]), "{row}");
+        assert!(row.contains('%') && row.contains(" / "), "{row}");
+    }
+
+    let one = p.run(&["stats", "--no-stream", "--format", "json", "web"]);
+    one.success();
+    let lines: Vec<&str> = one.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", one.stdout);
+    let j: serde_json::Value = serde_json::from_str(lines[0]).expect("JSON");
+    assert_eq!(j["Name"], p.container("web").name);
+    assert!(j["PIDs"].as_str().unwrap().parse::<u32>().unwrap() >= 1);
+
+    // Go-style templates, plain and as a table with docker stats' titles.
+    let web = p.container("web");
+    let t = p.run(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}}={{.ID}}",
+        "web",
+    ]);
+    assert_eq!(
+        t.success().stdout,
+        format!("{}={}\n", web.name, &web.id[..12])
+    );
+    let t = p.run(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "table {{.Name}}\\t{{.CPUPerc}}\\t{{.PIDs}}",
+        "web",
+    ]);
+    let out = t.success().stdout.clone();
+    let mut lines = out.lines();
+    assert_eq!(
+        lines
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["NAME", "CPU", "%", "PIDS"]),
+        "{out}"
+    );
+    let row: Vec<&str> = lines.next().expect("a row").split_whitespace().collect();
+    assert_eq!(row[0], web.name, "{out}");
+    assert!(row[1].ends_with('%'), "{out}");
+    p.run(&["stats", "--no-stream", "--format", "{{.Nope}}"])
+        .failure()
+        .stderr_contains("Nope");
+}
+
+#[test]
+fn ps_orphans_false_hides_containers_of_removed_services() {
+    let p = sleeper("orphans");
+    p.run(&["up", "-d"]).success();
+    // `other` leaves the model: its container is now an orphan.
+    p.write(
+        "compose.yaml",
+        &format!(
+            "
+            services:
+              web:
+                image: {BUSYBOX}
+                command: sleep 600
+                init: true
+                volumes: [data:/data]
+            volumes:
+              data: {{}}
+            "
+        ),
+    );
+    let services = |args: &[&str]| {
+        let mut all = vec!["ps", "--services"];
+        all.extend_from_slice(args);
+        let mut v: Vec<String> = p
+            .run(&all)
+            .success()
+            .stdout
+            .lines()
+            .map(String::from)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(services(&[]), ["other", "web"]);
+    assert_eq!(services(&["--orphans=true"]), ["other", "web"]);
+    assert_eq!(services(&["--orphans=false"]), ["web"]);
+    // The orphan still runs: ps only hides it.
+    assert_eq!(p.container("other").state, "running");
 }
