@@ -36,6 +36,20 @@ fn up_is_idempotent_and_recreates_only_what_changed() {
     p.run(&["up", "-d"]).success();
     let (web, db) = (p.container("web"), p.container("db"));
     assert_eq!(web.state, "running");
+    // The compose release rcompose implements, as `version --short` prints it: clients such
+    // as the Dev Containers CLI read both.
+    assert_eq!(
+        web.label("com.docker.compose.version"),
+        rcompose::plan::spec::COMPOSE_VERSION
+    );
+    for network in p.networks() {
+        let labels = TestProject::resource_labels("network", &network);
+        assert_eq!(
+            labels.get("com.docker.compose.version").map(String::as_str),
+            Some(rcompose::plan::spec::COMPOSE_VERSION),
+            "{network}"
+        );
+    }
     assert!(
         started_at(&db.id) <= started_at(&web.id),
         "db starts before web"
