@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod diagnostic;
+pub mod event;
 pub mod graph;
 pub mod images;
 pub mod live;

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::sync::Mutex;
 
+pub use super::event::{Event, Status};
 use super::live::Live;
 
 /// How progress is shown.
@@ -45,48 +46,6 @@ impl ProgressMode {
             "quiet" | "none" => Ok(ProgressMode::Quiet),
             other => Err(format!("unsupported --progress value {other:?}")),
         }
-    }
-}
-
-/// Whether an event means work is under way, finished, or went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Working,
-    Done,
-    Warning,
-    Error,
-}
-
-/// One state change of one resource.
-#[derive(Debug, Clone)]
-pub struct Event {
-    /// `Container`, `Network`, `Volume`, `Image`.
-    pub kind: &'static str,
-    pub name: String,
-    pub status: Status,
-    /// `Creating`, `Created`, `Started`, ...
-    pub text: String,
-    pub details: String,
-}
-
-impl Event {
-    pub fn new(kind: &'static str, name: &str, status: Status, text: &str) -> Event {
-        Event {
-            kind,
-            name: name.to_string(),
-            status,
-            text: text.to_string(),
-            details: String::new(),
-        }
-    }
-
-    pub fn with_details(mut self, details: impl Into<String>) -> Event {
-        self.details = details.into();
-        self
-    }
-
-    fn id(&self) -> String {
-        format!("{} {}", self.kind, self.name)
     }
 }
 
