@@ -132,22 +132,24 @@ pub async fn remove_volumes(engine: &Engine, names: &[String]) -> Result<(), Eng
     first.map_or(Ok(()), Err)
 }
 
+/// The shell functions that make one directory equal to another (see the script's header).
+const SYNC_SCRIPT: &str = include_str!("snapshot_sync.sh");
+
 /// Replaces the contents of each `to` volume with those of its `from` volume, in one helper
-/// container: files only in `to` are removed; owners, modes, times and links are kept.
+/// container: files only in `to` are removed; owners, modes, times and links are kept. An empty
+/// `to` is one `cp -a`; otherwise only what differs (rsync's quick check: type, size, mtime,
+/// mode, owner) is rewritten.
 pub async fn copy_volumes(
     engine: &Engine,
     image: &str,
     pairs: &[(String, String)],
 ) -> Result<(), EngineError> {
     let mut binds = Vec::new();
-    let mut steps = vec!["set -e".to_string()];
+    let mut steps = vec![SYNC_SCRIPT.to_string(), "set -e".to_string()];
     for (i, (from, to)) in pairs.iter().enumerate() {
         binds.push(format!("{from}:/from/{i}:ro"));
         binds.push(format!("{to}:/to/{i}"));
-        steps.push(format!(
-            "find /to/{i} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +; cp -a /from/{i}/. /to/{i}/; \
-             chown \"$(stat -c %u:%g /from/{i})\" /to/{i}; chmod \"$(stat -c %a /from/{i})\" /to/{i}"
-        ));
+        steps.push(format!("sync_volume /from/{i} /to/{i}"));
     }
     helper(engine, image, binds, &steps.join("\n"), None, None).await?;
     Ok(())

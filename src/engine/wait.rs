@@ -90,16 +90,22 @@ pub async fn wait_running_or_healthy(
 }
 
 /// Waits until each of the containers `names` runs and, where it has a healthcheck, is healthy
-/// (snapshot save and restore return only then); an exited or unhealthy one is an error.
+/// (snapshot save and restore return only then); an exited or unhealthy one is an error, and so
+/// is one still not ready after [`ready_budget`] of its healthcheck.
 pub async fn wait_containers_ready(
     engine: &Engine,
     names: &[String],
     progress: &Progress,
 ) -> Result<(), EngineError> {
     let mut pending: Vec<String> = names.to_vec();
+    let mut budget = MIN_READY_WAIT;
     for name in &pending {
         progress.event(Event::new("Container", name, Status::Working, "Waiting"));
+        let c = engine.inspect(name).await.map_err(|e| engine.error(e))?;
+        let check = c.config.and_then(|c| c.healthcheck);
+        budget = budget.max(ready_budget(check.as_ref()));
     }
+    let deadline = Instant::now() + budget;
     while !pending.is_empty() {
         let mut still = Vec::new();
         for name in pending {
@@ -130,11 +136,45 @@ pub async fn wait_containers_ready(
             still.push(name);
         }
         pending = still;
+        if !pending.is_empty() && Instant::now() >= deadline {
+            for name in &pending {
+                progress.event(Event::new("Container", name, Status::Error, "Error"));
+            }
+            return Err(EngineError::Other(format!(
+                "container {} not running and healthy after {}s (the most its healthcheck \
+                 allows, at least {}s): see `rcompose logs`",
+                pending.join(", "),
+                budget.as_secs(),
+                MIN_READY_WAIT.as_secs()
+            )));
+        }
         if !pending.is_empty() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
     Ok(())
+}
+
+/// The shortest wait for readiness, also for containers without a healthcheck.
+const MIN_READY_WAIT: Duration = Duration::from_secs(120);
+
+/// How long a healthcheck may take to call a container healthy: its start period plus its
+/// retries of interval and timeout (the engine's defaults: 30 s, 30 s, 3 retries), plus one more
+/// interval for the first probe.
+pub(crate) fn ready_budget(check: Option<&bollard::models::HealthConfig>) -> Duration {
+    let Some(h) = check else {
+        return Duration::ZERO;
+    };
+    let ns = |v: Option<i64>, default: u64| match v {
+        Some(n) if n > 0 => n as u64,
+        _ => default,
+    };
+    let second = 1_000_000_000;
+    let interval = ns(h.interval, 30 * second);
+    let timeout = ns(h.timeout, 30 * second);
+    let start = ns(h.start_period, 0);
+    let retries = ns(h.retries, 3);
+    Duration::from_nanos(start + (retries + 1) * (interval + timeout))
 }
 
 /// The container's health status (`starting`, `healthy`, `unhealthy`; `None` without a
@@ -169,11 +209,32 @@ pub(crate) fn health_status(state: &bollard::models::ContainerState) -> Option<S
 
 #[cfg(test)]
 mod tests {
+
     use bollard::models::{
         BollardDate, ContainerState, Health, HealthStatusEnum, HealthcheckResult,
     };
 
     use super::health_status;
+
+    #[test]
+    fn ready_budget_is_the_healthchecks_own() {
+        use bollard::models::HealthConfig;
+        assert_eq!(super::ready_budget(None), std::time::Duration::ZERO);
+        let s = 1_000_000_000;
+        let h = HealthConfig {
+            interval: Some(2 * s),
+            timeout: Some(s),
+            retries: Some(5),
+            start_period: Some(10 * s),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::ready_budget(Some(&h)),
+            std::time::Duration::from_secs(10 + 6 * 3)
+        );
+        let defaults = super::ready_budget(Some(&HealthConfig::default()));
+        assert_eq!(defaults, std::time::Duration::from_secs(4 * 60));
+    }
 
     fn state(status: HealthStatusEnum, probe_at: i64, started_at: &str) -> ContainerState {
         ContainerState {
