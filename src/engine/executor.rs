@@ -32,6 +32,28 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// Runs `plan`, reporting to `progress`.
 pub async fn execute(engine: &Engine, plan: &Plan, progress: &Progress) -> Result<(), EngineError> {
+    schedule(engine, plan, progress).await
+}
+
+/// What the scheduler asks of an engine: carry out one action. [`Engine`] runs it through
+/// bollard; the unit tests below use an in-memory fake.
+pub(crate) trait ActionRunner: Sync {
+    async fn run(&self, action: &Action, progress: &Progress) -> Result<(), EngineError>;
+}
+
+impl ActionRunner for Engine {
+    async fn run(&self, action: &Action, progress: &Progress) -> Result<(), EngineError> {
+        run_action(self, action, progress).await
+    }
+}
+
+/// Starts every step as soon as the steps it waits for are done. After the first failure no
+/// new step starts; steps already running finish; the first failure is returned.
+async fn schedule<R: ActionRunner>(
+    runner: &R,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<(), EngineError> {
     let n = plan.steps.len();
     let mut waiting: Vec<usize> = plan.steps.iter().map(|s| s.after.len()).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -41,8 +63,7 @@ pub async fn execute(engine: &Engine, plan: &Plan, progress: &Progress) -> Resul
         }
     }
     let mut running = FuturesUnordered::new();
-    let run =
-        |i: usize| async move { (i, run_action(engine, &plan.steps[i].action, progress).await) };
+    let run = |i: usize| async move { (i, runner.run(&plan.steps[i].action, progress).await) };
     for (i, _) in waiting.iter().enumerate().filter(|(_, w)| **w == 0) {
         running.push(run(i));
     }
@@ -76,321 +97,60 @@ async fn run_action(
     action: &Action,
     progress: &Progress,
 ) -> Result<(), EngineError> {
-    let d = &engine.docker;
-    let err = |e| engine.error(e);
     match action {
-        Action::CreateNetwork(spec) => {
-            progress.event(Event::new(
-                "Network",
-                &spec.name,
-                Status::Working,
-                "Creating",
-            ));
-            match d.create_network(network_body(spec)).await.map_err(err) {
-                Ok(_) => {}
-                // Created concurrently by another run: fine.
-                Err(e) if e.is_conflict() => {}
-                Err(e) => return Err(fail(progress, "Network", &spec.name, e)),
-            }
-            dedupe_network(engine, &spec.name, spec.labels.get(labels::PROJECT))
-                .await
-                .map_err(|e| fail(progress, "Network", &spec.name, e))?;
-            progress.event(Event::new("Network", &spec.name, Status::Done, "Created"));
-        }
-        Action::CreateVolume(spec) => {
-            progress.event(Event::new(
-                "Volume",
-                &spec.name,
-                Status::Working,
-                "Creating",
-            ));
-            d.create_volume(volume_body(spec))
-                .await
-                .map_err(|e| fail(progress, "Volume", &spec.name, err(e)))?;
-            progress.event(Event::new("Volume", &spec.name, Status::Done, "Created"));
-        }
+        Action::CreateNetwork(spec) => create_network(engine, spec, progress).await,
+        Action::CreateVolume(spec) => create_volume(engine, spec, progress).await,
         Action::PullImage { image, services } => {
-            progress.event(Event::new("Image", image, Status::Working, "Pulling"));
-            super::registry::pull(
-                engine,
-                image,
-                services,
-                "is not present locally and could not be pulled",
-            )
-            .await
-            .map_err(|e| fail(progress, "Image", image, e))?;
-            progress.event(Event::new("Image", image, Status::Done, "Pulled"));
+            pull_image(engine, image, services, progress).await
         }
-        Action::CreateContainer { spec, .. } => {
-            progress.event(Event::new(
-                "Container",
-                &spec.name,
-                Status::Working,
-                "Creating",
-            ));
-            match create_container(engine, spec, &spec.name).await {
-                Ok(_) => {}
-                // Another run of the same project created the very same container a moment
-                // earlier: adopt it rather than fail.
-                Err(e) if e.is_conflict() && created_concurrently(engine, spec).await => {}
-                Err(e) => return Err(fail(progress, "Container", &spec.name, e)),
-            }
-            progress.event(Event::new("Container", &spec.name, Status::Done, "Created"));
-        }
-        Action::RecreateContainer {
-            old_id,
-            old_name,
-            spec,
-            timeout,
-            inherit_volumes,
-            reason,
-            ..
-        } => {
-            progress.event(
-                Event::new("Container", old_name, Status::Working, "Recreate")
-                    .with_details(reason.clone()),
-            );
-            let short: String = old_id.chars().take(12).collect();
-            let tmp = format!("{short}_{}", spec.name);
-            let mut spec = (**spec).clone();
-            spec.labels.insert(labels::REPLACE.into(), old_name.clone());
-            let recreate = async {
-                if *inherit_volumes {
-                    inherit_anonymous_volumes(engine, old_id, &mut spec).await?;
-                }
-                let new_id = create_container(engine, &spec, &tmp).await?;
-                stop(engine, old_id, *timeout).await?;
-                d.remove_container(
-                    old_id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await
-                .map_err(err)?;
-                d.rename_container(
-                    &new_id,
-                    RenameContainerOptions {
-                        name: spec.name.clone(),
-                    },
-                )
-                .await
-                .map_err(err)
-            };
-            recreate
-                .await
-                .map_err(|e| fail(progress, "Container", old_name, e))?;
-            progress.event(Event::new(
-                "Container",
-                &spec.name,
-                Status::Done,
-                "Recreated",
-            ));
-        }
+        Action::CreateContainer { spec, .. } => create(engine, spec, progress).await,
+        Action::RecreateContainer { .. } => recreate_container(engine, action, progress).await,
         Action::StartContainer {
             name, exclusive, ..
-        } => {
-            progress.event(Event::new("Container", name, Status::Working, "Starting"));
-            {
-                // Only containers that publish host ports race on port allocation.
-                let _guard = match exclusive {
-                    true => Some(START_LOCK.lock().await),
-                    false => None,
-                };
-                start_container(engine, name)
-                    .await
-                    .map_err(|e| fail(progress, "Container", name, e))?;
-            }
-            progress.event(Event::new("Container", name, Status::Done, "Started"));
-        }
+        } => start(engine, name, *exclusive, progress).await,
         Action::AlreadyRunning { name } => {
             progress.event(Event::new("Container", name, Status::Done, "Running"));
+            Ok(())
         }
-        Action::AwaitDependency {
-            dependency,
-            condition,
-            required,
-            containers,
-            ..
-        } => {
-            for c in containers {
-                progress.event(Event::new("Container", c, Status::Working, "Waiting"));
-            }
-            let result = futures::future::try_join_all(
-                containers
-                    .iter()
-                    .map(|c| await_condition(engine, dependency, c, *condition, progress)),
-            )
-            .await;
-            if let Err(e) = result {
-                if *required {
-                    return Err(e);
-                }
-                progress.event(
-                    Event::new("Container", dependency, Status::Warning, "Skipped").with_details(
-                        format!("optional dependency {dependency:?} failed to start: {e}"),
-                    ),
-                );
-            }
-        }
+        Action::AwaitDependency { .. } => await_dependency(engine, action, progress).await,
         Action::StopContainer { name, timeout, .. } => {
             progress.event(Event::new("Container", name, Status::Working, "Stopping"));
             stop(engine, name, *timeout)
                 .await
                 .map_err(|e| fail(progress, "Container", name, e))?;
             progress.event(Event::new("Container", name, Status::Done, "Stopped"));
+            Ok(())
         }
         Action::RemoveContainer { name, volumes, .. } => {
-            progress.event(Event::new("Container", name, Status::Working, "Removing"));
-            match d
-                .remove_container(
-                    name,
-                    Some(RemoveContainerOptions {
-                        v: *volumes,
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await
-                .map_err(err)
-            {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(fail(progress, "Container", name, e)),
-            }
-            progress.event(Event::new("Container", name, Status::Done, "Removed"));
+            remove_container(engine, name, *volumes, progress).await
         }
         Action::RemoveNetwork { name, project } => {
-            progress.event(Event::new("Network", name, Status::Working, "Removing"));
-            match remove_network(engine, name, project).await {
-                Ok(()) => progress.event(Event::new("Network", name, Status::Done, "Removed")),
-                Err(e) if e.is_not_found() => {
-                    progress.event(Event::new("Network", name, Status::Done, "Removed"))
-                }
-                Err(e) if e.is_conflict() || e.to_string().contains("active endpoints") => progress
-                    .event(Event::new(
-                        "Network",
-                        name,
-                        Status::Warning,
-                        "Resource is still in use",
-                    )),
-                Err(e) => return Err(fail(progress, "Network", name, e)),
-            }
+            remove_network_step(engine, name, project, progress).await
         }
-        Action::NetworkInUse { name } => in_use(progress, "Network", name),
-        Action::VolumeInUse { name } => in_use(progress, "Volume", name),
+        Action::NetworkInUse { name } => {
+            in_use(progress, "Network", name);
+            Ok(())
+        }
+        Action::VolumeInUse { name } => {
+            in_use(progress, "Volume", name);
+            Ok(())
+        }
         Action::RecreateNetwork {
             spec,
             project,
             reconnect,
-        } => {
-            let name = &spec.name;
-            let recreate = async {
-                for (container, _) in reconnect {
-                    match d
-                        .disconnect_network(
-                            name,
-                            bollard::models::NetworkDisconnectRequest {
-                                container: container.clone(),
-                                force: Some(true),
-                            },
-                        )
-                        .await
-                        .map_err(err)
-                    {
-                        Ok(()) => {}
-                        Err(e) if e.is_not_found() => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                progress.event(Event::new("Network", name, Status::Working, "Removing"));
-                match remove_network(engine, name, project).await {
-                    Ok(()) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e),
-                }
-                progress.event(Event::new("Network", name, Status::Done, "Removed"));
-                progress.event(Event::new("Network", name, Status::Working, "Creating"));
-                match d.create_network(network_body(spec)).await.map_err(err) {
-                    Ok(_) => {}
-                    Err(e) if e.is_conflict() => {}
-                    Err(e) => return Err(e),
-                }
-                dedupe_network(engine, name, Some(project)).await?;
-                progress.event(Event::new("Network", name, Status::Done, "Created"));
-                for (container, endpoint_spec) in reconnect {
-                    d.connect_network(
-                        name,
-                        bollard::models::NetworkConnectRequest {
-                            container: container.clone(),
-                            endpoint_config: Some(endpoint(endpoint_spec)),
-                        },
-                    )
-                    .await
-                    .map_err(err)?;
-                }
-                Ok(())
-            };
-            recreate
-                .await
-                .map_err(|e| fail(progress, "Network", name, e))?;
-        }
-        Action::RemoveVolume { name } => {
-            progress.event(Event::new("Volume", name, Status::Working, "Removing"));
-            match d
-                .remove_volume(name, Some(RemoveVolumeOptions { force: true }))
-                .await
-                .map_err(err)
-            {
-                Ok(()) => progress.event(Event::new("Volume", name, Status::Done, "Removed")),
-                Err(e) if e.is_not_found() => {
-                    progress.event(Event::new("Volume", name, Status::Done, "Removed"))
-                }
-                Err(e) if e.is_conflict() => progress.event(Event::new(
-                    "Volume",
-                    name,
-                    Status::Warning,
-                    "Resource is still in use",
-                )),
-                Err(e) => return Err(fail(progress, "Volume", name, e)),
-            }
-        }
-        Action::RemoveImage { image } => {
-            progress.event(Event::new("Image", image, Status::Working, "Removing"));
-            match d
-                .remove_image(
-                    image,
-                    None::<bollard::query_parameters::RemoveImageOptions>,
-                    None,
-                )
-                .await
-                .map_err(err)
-            {
-                Ok(_) => progress.event(Event::new("Image", image, Status::Done, "Removed")),
-                Err(e) if e.is_not_found() => progress.event(Event::new(
-                    "Image",
-                    image,
-                    Status::Done,
-                    "Warning: No resource found to remove",
-                )),
-                Err(e) if e.is_conflict() => progress.event(Event::new(
-                    "Image",
-                    image,
-                    Status::Warning,
-                    "Resource is still in use",
-                )),
-                Err(e) => return Err(fail(progress, "Image", image, e)),
-            }
-        }
+        } => recreate_network(engine, spec, project, reconnect, progress)
+            .await
+            .map_err(|e| fail(progress, "Network", &spec.name, e)),
+        Action::RemoveVolume { name } => remove_volume(engine, name, progress).await,
+        Action::RemoveImage { image } => remove_image(engine, image, progress).await,
         Action::RestartContainer { .. }
         | Action::KillContainer { .. }
         | Action::PauseContainer { .. }
         | Action::UnpauseContainer { .. } => {
-            super::control::run_control(engine, action, progress).await?
+            super::control::run_control(engine, action, progress).await
         }
     }
-    Ok(())
 }
 
 /// What compose prints for a resource `down` leaves because something still uses it.
@@ -772,5 +532,583 @@ async fn await_condition(
             }
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn create_network(
+    engine: &Engine,
+    spec: &crate::plan::NetworkSpec,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new(
+        "Network",
+        &spec.name,
+        Status::Working,
+        "Creating",
+    ));
+    match engine
+        .docker
+        .create_network(network_body(spec))
+        .await
+        .map_err(|e| engine.error(e))
+    {
+        Ok(_) => {}
+        // Created concurrently by another run: fine.
+        Err(e) if e.is_conflict() => {}
+        Err(e) => return Err(fail(progress, "Network", &spec.name, e)),
+    }
+    dedupe_network(engine, &spec.name, spec.labels.get(labels::PROJECT))
+        .await
+        .map_err(|e| fail(progress, "Network", &spec.name, e))?;
+    progress.event(Event::new("Network", &spec.name, Status::Done, "Created"));
+    Ok(())
+}
+
+async fn create_volume(
+    engine: &Engine,
+    spec: &crate::plan::VolumeSpec,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new(
+        "Volume",
+        &spec.name,
+        Status::Working,
+        "Creating",
+    ));
+    engine
+        .docker
+        .create_volume(volume_body(spec))
+        .await
+        .map_err(|e| fail(progress, "Volume", &spec.name, engine.error(e)))?;
+    progress.event(Event::new("Volume", &spec.name, Status::Done, "Created"));
+    Ok(())
+}
+
+async fn pull_image(
+    engine: &Engine,
+    image: &str,
+    services: &[String],
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new("Image", image, Status::Working, "Pulling"));
+    super::registry::pull(
+        engine,
+        image,
+        services,
+        "is not present locally and could not be pulled",
+    )
+    .await
+    .map_err(|e| fail(progress, "Image", image, e))?;
+    progress.event(Event::new("Image", image, Status::Done, "Pulled"));
+    Ok(())
+}
+
+async fn create(
+    engine: &Engine,
+    spec: &ContainerSpec,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new(
+        "Container",
+        &spec.name,
+        Status::Working,
+        "Creating",
+    ));
+    match create_container(engine, spec, &spec.name).await {
+        Ok(_) => {}
+        // Another run of the same project created the very same container a moment
+        // earlier: adopt it rather than fail.
+        Err(e) if e.is_conflict() && created_concurrently(engine, spec).await => {}
+        Err(e) => return Err(fail(progress, "Container", &spec.name, e)),
+    }
+    progress.event(Event::new("Container", &spec.name, Status::Done, "Created"));
+    Ok(())
+}
+
+async fn recreate_container(
+    engine: &Engine,
+    action: &Action,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    let Action::RecreateContainer {
+        old_id,
+        old_name,
+        spec,
+        timeout,
+        inherit_volumes,
+        reason,
+        ..
+    } = action
+    else {
+        unreachable!("recreate_container runs RecreateContainer only")
+    };
+    let d = &engine.docker;
+    let err = |e| engine.error(e);
+    progress.event(
+        Event::new("Container", old_name, Status::Working, "Recreate").with_details(reason.clone()),
+    );
+    let short: String = old_id.chars().take(12).collect();
+    let tmp = format!("{short}_{}", spec.name);
+    let mut spec = (**spec).clone();
+    spec.labels.insert(labels::REPLACE.into(), old_name.clone());
+    let recreate = async {
+        if *inherit_volumes {
+            inherit_anonymous_volumes(engine, old_id, &mut spec).await?;
+        }
+        let new_id = create_container(engine, &spec, &tmp).await?;
+        stop(engine, old_id, *timeout).await?;
+        d.remove_container(
+            old_id,
+            Some(RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(err)?;
+        d.rename_container(
+            &new_id,
+            RenameContainerOptions {
+                name: spec.name.clone(),
+            },
+        )
+        .await
+        .map_err(err)
+    };
+    recreate
+        .await
+        .map_err(|e| fail(progress, "Container", old_name, e))?;
+    progress.event(Event::new(
+        "Container",
+        &spec.name,
+        Status::Done,
+        "Recreated",
+    ));
+    Ok(())
+}
+
+async fn start(
+    engine: &Engine,
+    name: &str,
+    exclusive: bool,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new("Container", name, Status::Working, "Starting"));
+    {
+        // Only containers that publish host ports race on port allocation.
+        let _guard = match exclusive {
+            true => Some(START_LOCK.lock().await),
+            false => None,
+        };
+        start_container(engine, name)
+            .await
+            .map_err(|e| fail(progress, "Container", name, e))?;
+    }
+    progress.event(Event::new("Container", name, Status::Done, "Started"));
+    Ok(())
+}
+
+async fn await_dependency(
+    engine: &Engine,
+    action: &Action,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    let Action::AwaitDependency {
+        dependency,
+        condition,
+        required,
+        containers,
+        ..
+    } = action
+    else {
+        unreachable!("await_dependency runs AwaitDependency only")
+    };
+    for c in containers {
+        progress.event(Event::new("Container", c, Status::Working, "Waiting"));
+    }
+    let result = futures::future::try_join_all(
+        containers
+            .iter()
+            .map(|c| await_condition(engine, dependency, c, *condition, progress)),
+    )
+    .await;
+    if let Err(e) = result {
+        if *required {
+            return Err(e);
+        }
+        progress.event(
+            Event::new("Container", dependency, Status::Warning, "Skipped").with_details(format!(
+                "optional dependency {dependency:?} failed to start: {e}"
+            )),
+        );
+    }
+    Ok(())
+}
+
+async fn remove_container(
+    engine: &Engine,
+    name: &str,
+    volumes: bool,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new("Container", name, Status::Working, "Removing"));
+    let options = RemoveContainerOptions {
+        v: volumes,
+        force: true,
+        ..Default::default()
+    };
+    match engine
+        .docker
+        .remove_container(name, Some(options))
+        .await
+        .map_err(|e| engine.error(e))
+    {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(fail(progress, "Container", name, e)),
+    }
+    progress.event(Event::new("Container", name, Status::Done, "Removed"));
+    Ok(())
+}
+
+/// `down`'s network removal: gone or missing is done, still used is a warning.
+async fn remove_network_step(
+    engine: &Engine,
+    name: &str,
+    project: &str,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new("Network", name, Status::Working, "Removing"));
+    match remove_network(engine, name, project).await {
+        Ok(()) => progress.event(Event::new("Network", name, Status::Done, "Removed")),
+        Err(e) if e.is_not_found() => {
+            progress.event(Event::new("Network", name, Status::Done, "Removed"))
+        }
+        Err(e) if e.is_conflict() || e.to_string().contains("active endpoints") => progress.event(
+            Event::new("Network", name, Status::Warning, "Resource is still in use"),
+        ),
+        Err(e) => return Err(fail(progress, "Network", name, e)),
+    }
+    Ok(())
+}
+
+/// Disconnects `reconnect`'s containers, removes the network, creates it anew and connects
+/// the containers again.
+async fn recreate_network(
+    engine: &Engine,
+    spec: &crate::plan::NetworkSpec,
+    project: &str,
+    reconnect: &[(String, crate::plan::spec::EndpointSpec)],
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    let d = &engine.docker;
+    let err = |e| engine.error(e);
+    let name = &spec.name;
+    for (container, _) in reconnect {
+        let request = bollard::models::NetworkDisconnectRequest {
+            container: container.clone(),
+            force: Some(true),
+        };
+        match d.disconnect_network(name, request).await.map_err(err) {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    progress.event(Event::new("Network", name, Status::Working, "Removing"));
+    match remove_network(engine, name, project).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e),
+    }
+    progress.event(Event::new("Network", name, Status::Done, "Removed"));
+    progress.event(Event::new("Network", name, Status::Working, "Creating"));
+    match d.create_network(network_body(spec)).await.map_err(err) {
+        Ok(_) => {}
+        Err(e) if e.is_conflict() => {}
+        Err(e) => return Err(e),
+    }
+    dedupe_network(engine, name, Some(&project.to_string())).await?;
+    progress.event(Event::new("Network", name, Status::Done, "Created"));
+    for (container, endpoint_spec) in reconnect {
+        let request = NetworkConnectRequest {
+            container: container.clone(),
+            endpoint_config: Some(endpoint(endpoint_spec)),
+        };
+        d.connect_network(name, request).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+async fn remove_volume(
+    engine: &Engine,
+    name: &str,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new("Volume", name, Status::Working, "Removing"));
+    match engine
+        .docker
+        .remove_volume(name, Some(RemoveVolumeOptions { force: true }))
+        .await
+        .map_err(|e| engine.error(e))
+    {
+        Ok(()) => progress.event(Event::new("Volume", name, Status::Done, "Removed")),
+        Err(e) if e.is_not_found() => {
+            progress.event(Event::new("Volume", name, Status::Done, "Removed"))
+        }
+        Err(e) if e.is_conflict() => progress.event(Event::new(
+            "Volume",
+            name,
+            Status::Warning,
+            "Resource is still in use",
+        )),
+        Err(e) => return Err(fail(progress, "Volume", name, e)),
+    }
+    Ok(())
+}
+
+async fn remove_image(
+    engine: &Engine,
+    image: &str,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    progress.event(Event::new("Image", image, Status::Working, "Removing"));
+    match engine
+        .docker
+        .remove_image(
+            image,
+            None::<bollard::query_parameters::RemoveImageOptions>,
+            None,
+        )
+        .await
+        .map_err(|e| engine.error(e))
+    {
+        Ok(_) => progress.event(Event::new("Image", image, Status::Done, "Removed")),
+        Err(e) if e.is_not_found() => progress.event(Event::new(
+            "Image",
+            image,
+            Status::Done,
+            "Warning: No resource found to remove",
+        )),
+        Err(e) if e.is_conflict() => progress.event(Event::new(
+            "Image",
+            image,
+            Status::Warning,
+            "Resource is still in use",
+        )),
+        Err(e) => return Err(fail(progress, "Image", image, e)),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The scheduler driven by an in-memory fake engine: every step is an `AlreadyRunning`
+    //! action whose name identifies it; the fake logs `start x` / `end x` and yields between
+    //! them, so steps that run concurrently interleave in the log.
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::output::progress::ProgressMode;
+    use crate::plan::Step;
+
+    #[derive(Default)]
+    struct Fake {
+        log: Mutex<Vec<String>>,
+        fail: HashSet<&'static str>,
+        /// Steps that yield longer before they end, so the others end first.
+        slow: HashSet<&'static str>,
+    }
+
+    impl Fake {
+        fn failing(names: &[&'static str]) -> Fake {
+            Fake {
+                fail: names.iter().copied().collect(),
+                ..Fake::default()
+            }
+        }
+
+        fn slow(mut self, names: &[&'static str]) -> Fake {
+            self.slow = names.iter().copied().collect();
+            self
+        }
+
+        fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+
+        fn started(&self) -> Vec<String> {
+            self.log()
+                .iter()
+                .filter_map(|l| l.strip_prefix("start ").map(str::to_string))
+                .collect()
+        }
+
+        fn pos(&self, line: &str) -> usize {
+            self.log()
+                .iter()
+                .position(|l| l == line)
+                .unwrap_or_else(|| panic!("{line:?} not in {:?}", self.log()))
+        }
+    }
+
+    impl ActionRunner for Fake {
+        async fn run(&self, action: &Action, _progress: &Progress) -> Result<(), EngineError> {
+            let Action::AlreadyRunning { name } = action else {
+                panic!("the fake runs AlreadyRunning only");
+            };
+            self.log.lock().unwrap().push(format!("start {name}"));
+            let yields = if self.slow.contains(name.as_str()) {
+                12
+            } else {
+                3
+            };
+            for _ in 0..yields {
+                tokio::task::yield_now().await;
+            }
+            self.log.lock().unwrap().push(format!("end {name}"));
+            if self.fail.contains(name.as_str()) {
+                return Err(EngineError::Other(format!("{name} failed")));
+            }
+            Ok(())
+        }
+    }
+
+    fn plan(steps: &[(&str, &[usize])]) -> Plan {
+        Plan {
+            steps: steps
+                .iter()
+                .map(|(name, after)| Step {
+                    action: Action::AlreadyRunning {
+                        name: name.to_string(),
+                    },
+                    after: after.to_vec(),
+                })
+                .collect(),
+        }
+    }
+
+    fn run(fake: &Fake, plan: &Plan) -> Result<(), EngineError> {
+        let progress = Progress::new(ProgressMode::Quiet);
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(schedule(fake, plan, &progress))
+    }
+
+    #[test]
+    fn an_empty_plan_does_nothing_and_succeeds() {
+        let fake = Fake::default();
+        assert!(run(&fake, &plan(&[])).is_ok());
+        assert!(fake.log().is_empty());
+    }
+
+    #[test]
+    fn a_chain_runs_in_dependency_order_without_overlap() {
+        let fake = Fake::default();
+        run(&fake, &plan(&[("a", &[]), ("b", &[0]), ("c", &[1])])).unwrap();
+        assert_eq!(
+            fake.log(),
+            ["start a", "end a", "start b", "end b", "start c", "end c"]
+        );
+    }
+
+    #[test]
+    fn independent_steps_overlap() {
+        let fake = Fake::default();
+        run(&fake, &plan(&[("a", &[]), ("b", &[]), ("c", &[])])).unwrap();
+        // Every step started before the first one ended.
+        let first_end = fake
+            .log()
+            .iter()
+            .position(|l| l.starts_with("end"))
+            .unwrap();
+        assert_eq!(first_end, 3, "{:?}", fake.log());
+    }
+
+    #[test]
+    fn a_step_waits_for_all_of_its_dependencies() {
+        let fake = Fake::default();
+        run(&fake, &plan(&[("a", &[]), ("b", &[]), ("c", &[0, 1])])).unwrap();
+        assert!(fake.pos("start c") > fake.pos("end a"));
+        assert!(fake.pos("start c") > fake.pos("end b"));
+    }
+
+    #[test]
+    fn a_diamond_runs_the_middle_concurrently_and_the_join_last() {
+        let fake = Fake::default();
+        let p = plan(&[
+            ("net", &[]),
+            ("db", &[0]),
+            ("cache", &[0]),
+            ("web", &[1, 2]),
+        ]);
+        run(&fake, &p).unwrap();
+        assert!(fake.pos("start db") > fake.pos("end net"));
+        assert!(
+            fake.pos("start cache") < fake.pos("end db"),
+            "{:?}",
+            fake.log()
+        );
+        assert!(fake.pos("start web") > fake.pos("end db"));
+        assert!(fake.pos("start web") > fake.pos("end cache"));
+        assert_eq!(fake.log().len(), 8);
+    }
+
+    #[test]
+    fn a_failure_is_returned_with_its_error() {
+        let fake = Fake::failing(&["b"]);
+        let err = run(&fake, &plan(&[("a", &[]), ("b", &[0])])).unwrap_err();
+        assert_eq!(err.to_string(), "b failed");
+    }
+
+    #[test]
+    fn dependents_of_a_failed_step_do_not_start() {
+        let fake = Fake::failing(&["db"]);
+        let p = plan(&[("db", &[]), ("web", &[0]), ("proxy", &[1])]);
+        assert!(run(&fake, &p).is_err());
+        assert_eq!(fake.started(), ["db"]);
+    }
+
+    #[test]
+    fn steps_already_running_when_one_fails_still_finish() {
+        let fake = Fake::failing(&["a"]);
+        assert!(run(&fake, &plan(&[("a", &[]), ("b", &[]), ("c", &[])])).is_err());
+        let log = fake.log();
+        assert!(log.contains(&"end b".to_string()) && log.contains(&"end c".to_string()));
+    }
+
+    #[test]
+    fn after_a_failure_no_new_step_starts_even_an_independent_one() {
+        // `late` depends only on `b`, which succeeds, but it becomes ready after `a` failed.
+        let fake = Fake::failing(&["a"]).slow(&["b"]);
+        let p = plan(&[("a", &[]), ("b", &[]), ("late", &[1])]);
+        assert!(run(&fake, &p).is_err());
+        assert_eq!(fake.started(), ["a", "b"]);
+    }
+
+    #[test]
+    fn the_first_failure_wins_when_several_fail() {
+        let fake = Fake::failing(&["a", "b"]).slow(&["b"]);
+        let err = run(&fake, &plan(&[("a", &[]), ("b", &[])])).unwrap_err();
+        assert_eq!(err.to_string(), "a failed");
+        assert_eq!(fake.log().len(), 4, "both ran to their end");
+    }
+
+    #[test]
+    fn every_step_of_a_successful_plan_runs_once() {
+        let fake = Fake::default();
+        let p = plan(&[
+            ("a", &[]),
+            ("b", &[0]),
+            ("c", &[0]),
+            ("d", &[]),
+            ("e", &[2, 3]),
+        ]);
+        run(&fake, &p).unwrap();
+        let mut started = fake.started();
+        started.sort();
+        assert_eq!(started, ["a", "b", "c", "d", "e"]);
     }
 }
